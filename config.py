@@ -1,0 +1,85 @@
+"""Configuration: one class per environment, overridable by FLASK_<KEY> variables."""
+
+from datetime import timedelta
+
+MIB = 1024 * 1024
+
+
+class Config:
+    """Settings shared by every environment; secure unless a subclass relaxes them."""
+
+    SECRET_KEY: str | None = None
+    # None means "SQLite file in the instance folder" (resolved in create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 10
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+    MAX_CONTENT_LENGTH = 2 * MIB
+    IMPORT_MAX_CONTENT_LENGTH = 10 * MIB
+    MAX_FORM_MEMORY_SIZE = 2 * MIB
+
+    # Cookies: HttpOnly and SameSite everywhere; Secure (and __Host-) in production.
+    SESSION_COOKIE_NAME = "flicklist_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "flicklist_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # Server-side session records (see flicklist/sessions.py).
+    SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+    WTF_CSRF_SSL_STRICT = True
+
+    # Password hashing: argon2id at OWASP's minimum or above.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST_KIB = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "flicklist"
+    LOGIN_RATE_LIMIT = "10 per minute"
+    REGISTER_RATE_LIMIT = "60 per minute"
+    ACCOUNT_RATE_LIMIT = "20 per minute"
+    SHARE_RATE_LIMIT = "120 per minute"
+
+    # Proxy hops trusted for X-Forwarded-* (ProxyFix); 0 turns ProxyFix off.
+    PROXY_FIX_HOPS = 0
+    HSTS_SECONDS = 365 * 24 * 3600
+    MOVIES_PER_PAGE = 50
+
+
+class DevelopmentConfig(Config):
+    """`flask run` on a fresh checkout: no settings needed."""
+
+
+class TestConfig(Config):
+    """The test suite: cheap hashes, no rate limits unless a test turns them on."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST_KIB = 64
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    """`gunicorn wsgi:app` behind one reverse proxy; SECRET_KEY is required."""
+
+    SESSION_COOKIE_NAME = "__Host-flicklist_session"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-flicklist_remember"
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    REQUIRE_SECRET_KEY = True
+    PROXY_FIX_HOPS = 1

@@ -1,0 +1,104 @@
+"""The account page: change password, sign out other sessions, delete the account."""
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from flicklist.auth.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    EmptyForm,
+    ShareForm,
+)
+from flicklist.auth.views import bp
+from flicklist.extensions import db, limiter
+from flicklist.forms import flash_errors
+from flicklist.models import User
+from flicklist.passwords import hash_password, verify_password
+from flicklist.sessions import (
+    active_sessions,
+    end_all_sessions,
+    end_other_sessions,
+    forget_login,
+    start_session,
+)
+
+
+def account_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def current_password_matches(password: str) -> bool:
+    """Check the user's password without holding a transaction open during the hash."""
+    stored_hash = current_user.password_hash
+    db.session.rollback()
+    return verify_password(stored_hash, password)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html",
+        password_form=ChangePasswordForm(),
+        delete_form=DeleteAccountForm(),
+        share_form=ShareForm(),
+        button_form=EmptyForm(),
+        sessions=active_sessions(user),
+        current_session_id=user.current_session.id,
+        share_link=user.share_link,
+    )
+
+
+@bp.post("/account/password")
+@login_required
+@limiter.limit(account_limit)
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+    elif not current_password_matches(form.current_password.data):
+        flash("Your current password is not correct.", "error")
+    else:
+        user = current_user._get_current_object()
+        new_hash = hash_password(form.new_password.data)
+        remember = user.current_session.remember
+        user.password_hash = new_hash
+        end_all_sessions(user)
+        db.session.commit()
+        start_session(user, remember=remember)
+        flash(
+            "Your password has been changed. Other sessions were signed out.", "success"
+        )
+    return redirect(url_for("auth.account"), code=303)
+
+
+@bp.post("/account/sessions/others/delete")
+@login_required
+def end_other_logins():
+    if EmptyForm().validate_on_submit():
+        count = end_other_sessions(current_user._get_current_object())
+        flash(
+            f"Signed out {count} other session{'s' if count != 1 else ''}.", "success"
+        )
+    return redirect(url_for("auth.account"), code=303)
+
+
+@bp.post("/account/delete")
+@login_required
+@limiter.limit(account_limit)
+def delete_account():
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(url_for("auth.account"), code=303)
+    if not current_password_matches(form.password.data):
+        flash("That password is not correct. Nothing was deleted.", "error")
+        return redirect(url_for("auth.account"), code=303)
+    # The foreign keys cascade to sessions, movies, viewings and the share link.
+    db.session.execute(sa.delete(User).where(User.id == current_user.id))
+    db.session.commit()
+    forget_login()
+    flash("Your account and all its movies have been deleted.", "success")
+    return redirect(url_for("auth.login"), code=303)

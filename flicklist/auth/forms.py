@@ -1,0 +1,119 @@
+"""Account forms: register, log in, change password, delete the account."""
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from flicklist.extensions import db
+from flicklist.forms import NoControlCharacters, strip_filter
+from flicklist.models import EMAIL_MAX, User
+from flicklist.passwords import PASSWORD_MAX, PASSWORD_MIN, is_common_password
+
+ALREADY_REGISTERED = "That email is already registered. Log in instead."
+PASSWORD_LENGTH = f"Choose a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+PASSWORDS_DIFFER = "The passwords do not match."
+INVALID_LOGIN = "Invalid email or password."
+
+
+def normalise_email(address: str) -> str:
+    """The stored form of an address: validated, then lower-cased entirely."""
+    return validate_email(address, check_deliverability=False).normalized.lower()
+
+
+class NewPassword:
+    """8 to 128 characters of anything, and not one of the most common passwords."""
+
+    def __call__(self, form: FlaskForm, field) -> None:
+        password = field.data or ""
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+            raise ValidationError(PASSWORD_LENGTH)
+        if is_common_password(password):
+            raise ValidationError(
+                "That password is one of the most common ones. Choose another."
+            )
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=EMAIL_MAX, message="That email address is too long."),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Choose a password."), NewPassword()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    verify = PasswordField(
+        "Verify password",
+        validators=[EqualTo("password", message=PASSWORDS_DIFFER)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalise_email(field.data)
+        except EmailNotValidError as error:
+            raise ValidationError("Enter a valid email address.") from error
+        taken = db.session.scalar(sa.select(User.id).where(User.email == field.data))
+        if taken is not None:
+            raise ValidationError(ALREADY_REGISTERED)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=EMAIL_MAX, message=INVALID_LOGIN),
+            NoControlCharacters(message=INVALID_LOGIN),
+        ],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Remember me")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), NewPassword()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    verify = PasswordField(
+        "Verify new password",
+        validators=[EqualTo("new_password", message=PASSWORDS_DIFFER)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password to delete the account.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ShareForm(FlaskForm):
+    include_watchlist = BooleanField("Include my watchlist")
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""

@@ -1,0 +1,160 @@
+"""Database models: users, their sessions, movies, viewings and share links."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flicklist.extensions import db
+from flicklist.timeutil import utcnow
+
+EMAIL_MAX = 254
+TITLE_MAX = 200
+NOTE_MAX = 2000
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a bearer token: the database never holds a usable token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def title_key(title: str) -> str:
+    """The form of a title used to compare, search and sort, ignoring case."""
+    return " ".join(title.split()).casefold()
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    movies: Mapped[list[Movie]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    share_link: Mapped[ShareLink | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Flask-Login protocol. The id kept in the cookie is the session token, not
+    # the user id, so deleting the session row ends that login for good.
+    # Set per request by the user loader; plain attributes, not columns.
+    session_token = None
+    current_session = None
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class UserSession(db.Model):
+    """One login: a random token held by the browser, its SHA-256 held here."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class Movie(db.Model):
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "title_key", "year"),
+        # NULL years are distinct in a unique constraint, so titles without a
+        # year need a partial index of their own (SQLite and PostgreSQL alike).
+        sa.Index(
+            "uq_movie_user_id_title_key_no_year",
+            "user_id",
+            "title_key",
+            unique=True,
+            sqlite_where=sa.text("year IS NULL"),
+            postgresql_where=sa.text("year IS NULL"),
+        ),
+        sa.Index("ix_movie_user_id_watched_added_at", "user_id", "watched", "added_at"),
+        sa.Index(
+            "ix_movie_user_id_watched_last_watched_on",
+            "user_id",
+            "watched",
+            "last_watched_on",
+        ),
+        sa.CheckConstraint("rating_halves BETWEEN 1 AND 10", name="rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    title_key: Mapped[str] = mapped_column(sa.String(2 * TITLE_MAX))
+    year: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Half stars, 1..10: exact on every database, shown divided by two.
+    rating_halves: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Kept in step with the viewings so the lists need no join or count.
+    watched: Mapped[bool] = mapped_column(default=False)
+    last_watched_on: Mapped[date | None]
+    viewing_count: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship(back_populates="movies")
+    viewings: Mapped[list[Viewing]] = relationship(
+        back_populates="movie",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(Viewing.watched_on.desc().nulls_last(), Viewing.id.desc())",
+    )
+
+    @property
+    def rating(self) -> float | None:
+        return None if self.rating_halves is None else self.rating_halves / 2
+
+    def __repr__(self) -> str:
+        return f"<Movie {self.id}>"
+
+
+class Viewing(db.Model):
+    """One time a movie was seen; the date is unknown for some imports."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movie_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("movie.id", ondelete="CASCADE"), index=True
+    )
+    watched_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    movie: Mapped[Movie] = relationship(back_populates="viewings")
+
+
+class ShareLink(db.Model):
+    """A user's read-only public link; only the token's SHA-256 is stored."""
+
+    __tablename__ = "share_link"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    include_watchlist: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="share_link")

@@ -1,0 +1,68 @@
+"""The queries behind the list pages: one query a page, plain rows, no count."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from flicklist.extensions import db
+from flicklist.models import Movie, title_key
+
+WATCHLIST_SORTS = ("added", "title", "year")
+WATCHED_SORTS = ("watched", "title", "rating")
+
+ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "added": (Movie.added_at.desc(), Movie.id.desc()),
+    "title": (Movie.title_key, Movie.year.desc().nulls_last(), Movie.id),
+    "year": (Movie.year.desc().nulls_last(), Movie.title_key, Movie.id),
+    "watched": (Movie.last_watched_on.desc().nulls_last(), Movie.id.desc()),
+    "rating": (Movie.rating_halves.desc().nulls_last(), Movie.title_key, Movie.id),
+}
+
+LIST_COLUMNS = (
+    Movie.id,
+    Movie.title,
+    Movie.year,
+    Movie.rating_halves,
+    Movie.last_watched_on,
+    Movie.viewing_count,
+    Movie.added_at,
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for, or 1 for anything that is not a sensible page number."""
+    try:
+        number = int(raw or "1")
+    except ValueError:
+        return 1
+    return number if 1 <= number <= 1_000_000 else 1
+
+
+def movie_page(
+    user_id: int, *, watched: bool, q: str, sort: str, number: int, per_page: int
+) -> Page:
+    """One page of the user's list; one row more tells whether another page follows."""
+    query = sa.select(*LIST_COLUMNS).where(
+        Movie.user_id == user_id, Movie.watched == watched
+    )
+    if q:
+        query = query.where(Movie.title_key.contains(title_key(q), autoescape=True))
+    query = (
+        query.order_by(*ORDERINGS[sort])
+        .limit(per_page + 1)
+        .offset((number - 1) * per_page)
+    )
+    rows = db.session.execute(query).all()
+    return Page(rows=rows[:per_page], number=number, has_next=len(rows) > per_page)

@@ -1,0 +1,126 @@
+"""Server-side login sessions, so logging out or changing a password really ends them.
+
+Flask-Login keeps whatever `User.get_id()` returns in the signed session cookie and
+in the remember-me cookie. Here that is a random token whose SHA-256 is a row of
+`user_session`: deleting the row makes every copy of those cookies worthless.
+"""
+
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+
+from flicklist.extensions import db
+from flicklist.models import User, UserSession, token_digest
+from flicklist.timeutil import utcnow
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Log the user in with a fresh session record (no fixation: old data goes)."""
+    config = current_app.config
+    now = utcnow()
+    lifetime = (
+        config["REMEMBER_COOKIE_DURATION"]
+        if remember
+        else config["SESSION_ABSOLUTE_TIMEOUT"]
+    )
+    token = secrets.token_urlsafe(32)
+    record = UserSession(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        remember=remember,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+        user_agent=(request.user_agent.string or "")[:200],
+        ip_address=(request.remote_addr or "")[:45],
+    )
+    db.session.add(record)
+    db.session.commit()
+    user.session_token = token
+    user.current_session = record
+    session.clear()
+    login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
+
+
+def end_current_session(user: User) -> None:
+    """Delete this login's record and forget the cookies."""
+    if user.session_token is not None:
+        db.session.execute(
+            sa.delete(UserSession).where(
+                UserSession.token_hash == token_digest(user.session_token)
+            )
+        )
+        db.session.commit()
+    forget_login()
+
+
+def forget_login() -> None:
+    """Clear the login and every other trace of it from the browser's cookies."""
+    logout_user()
+    session.clear()
+
+
+def end_other_sessions(user: User) -> int:
+    """Delete every session of the user but the current one; returns how many."""
+    query = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    if user.current_session is not None:
+        query = query.where(UserSession.id != user.current_session.id)
+    count = db.session.execute(query).rowcount
+    db.session.commit()
+    return count
+
+
+def end_all_sessions(user: User) -> None:
+    """Delete every session of the user (password change, account deletion)."""
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: one query for the session and its user."""
+    row = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    config = current_app.config
+    now = utcnow()
+    idle_limit = (
+        config["REMEMBER_COOKIE_DURATION"]
+        if record.remember
+        else config["SESSION_IDLE_TIMEOUT"]
+    )
+    if record.expires_at <= now or now - record.last_seen_at > idle_limit:
+        db.session.commit()
+        db.session.execute(sa.delete(UserSession).where(UserSession.id == record.id))
+        db.session.commit()
+        return None
+    if now - record.last_seen_at > config["SESSION_TOUCH_INTERVAL"]:
+        # End the read first: a SQLite transaction that reads and then writes
+        # can fail at once instead of waiting for the lock.
+        db.session.commit()
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.id == record.id)
+            .values(last_seen_at=now)
+        )
+        db.session.commit()
+        record.last_seen_at = now
+    user.session_token = token
+    user.current_session = record
+    return user
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that have not expired, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.expires_at > utcnow())
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )

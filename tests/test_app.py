@@ -1,0 +1,180 @@
+"""App-wide behaviour: health, settings, error pages, headers, CSRF."""
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from config import DevelopmentConfig, TestConfig
+from flicklist import create_app
+from flicklist.database import normalise_database_url
+from flicklist.extensions import db
+from flicklist.models import Movie
+from tests.conftest import create_movie, csrf_token, flash_text, post
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_reports_a_database_that_does_not_answer(tmp_path):
+    app = create_app(
+        TestConfig,
+        {"SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:9/none"},
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error"}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.sqlite", "sqlite:///x.sqlite"),
+    ],
+)
+def test_database_urls_are_normalised(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_development_needs_no_settings(tmp_path, monkeypatch):
+    for name in ("SECRET_KEY", "DATABASE_URL", "FLASK_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app(DevelopmentConfig)
+    app2 = create_app(DevelopmentConfig)
+    assert (
+        app.config["SECRET_KEY"]
+        and app.config["SECRET_KEY"] == app2.config["SECRET_KEY"]
+    )
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/flicklist.sqlite")
+
+
+def test_settings_come_from_prefixed_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLASK_LOGIN_RATE_LIMIT", "3 per minute")
+    monkeypatch.setenv("FLASK_RATELIMIT_ENABLED", "false")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
+    app = create_app(TestConfig)
+    assert app.config["LOGIN_RATE_LIMIT"] == "3 per minute"
+    assert app.config["RATELIMIT_ENABLED"] is False
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/x.sqlite"
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SECRET_KEY" in lines[0]
+
+
+def test_production_starts_with_secret_key(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite",
+    }
+    code = (
+        "import wsgi; c = wsgi.app.config; "
+        "print(c['SESSION_COOKIE_NAME'], c['SESSION_COOKIE_SECURE'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["__Host-flicklist_session", "True"]
+
+
+def test_unknown_path_is_a_site_404(logged_in):
+    response = logged_in.get("/no/such/page")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Page not found" in html and "Traceback" not in html
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(app, logged_in):
+    response = logged_in.post("/movies", data={"title": "Alien"})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    response = logged_in.post(
+        "/movies", data={"title": "Alien", "csrf_token": "forged"}
+    )
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Movie.id))) == 0
+
+
+def test_login_form_needs_csrf_too(client, user):
+    response = client.post(
+        "/login", data={"email": "ann@example.com", "password": "correct horse battery"}
+    )
+    assert response.status_code == 400
+
+
+def test_server_error_shows_the_site_page(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong" in html and "secret detail" not in html
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_security_headers_on_pages_and_errors(client, logged_in):
+    for path in ("/", "/no-such-page", "/static/style.css"):
+        with logged_in.get(path) as response:
+            headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert logged_in.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_flash_markup_follows_the_contract(logged_in):
+    post(logged_in, "/movies", {"title": ""})
+    html = logged_in.get("/").get_data(as_text=True)
+    assert '<div role="alert">' in html and '<p class="flash flash-error">' in html
+
+
+def test_request_body_over_the_limit_is_413(logged_in):
+    token = csrf_token(logged_in)
+    response = logged_in.post(
+        "/movies", data={"csrf_token": token, "title": "x" * (3 * 1024 * 1024)}
+    )
+    assert response.status_code == 413
+    assert "Too large" in response.get_data(as_text=True)
+
+
+def test_cli_runner_works(runner):
+    result = runner.invoke(args=["db", "current"])
+    assert result.exit_code == 0
+
+
+def test_page_number_and_sort_are_forgiving(app, logged_in, user):
+    create_movie(app, user, "Alien", 1979)
+    for query in ("?page=abc", "?page=-3", "?sort=bogus", "?page=99999999999999999999"):
+        assert logged_in.get("/" + query).status_code == 200
+    assert "nothing on this page" in logged_in.get("/?page=5").get_data(as_text=True)
+    assert flash_text(logged_in.get("/")) == ""

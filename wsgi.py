@@ -1,0 +1,6 @@
+"""What gunicorn runs in production: `gunicorn wsgi:app`."""
+
+from config import ProductionConfig
+from flicklist import create_app
+
+app = create_app(ProductionConfig)
