@@ -81,3 +81,35 @@ def refresh_watch_state(movie: Movie) -> None:
 
 def set_rating(movie: Movie, halves: int | None) -> None:
     movie.rating_halves = halves
+
+
+def watch_state(viewings: list[date | None]) -> dict:
+    """The watched flag, count and latest date that these viewings make."""
+    dated = [watched_on for watched_on in viewings if watched_on is not None]
+    return {
+        "watched": bool(viewings),
+        "viewing_count": len(viewings),
+        "last_watched_on": max(dated, default=None),
+    }
+
+
+def insert_movies(rows: list[dict]) -> list[int]:
+    """Many new movies in bulk (rows hold every column); their ids, in order."""
+    if not rows:
+        return []
+    result = db.session.execute(
+        sa.insert(Movie).returning(Movie.id, sort_by_parameter_order=True), rows
+    )
+    return list(result.scalars())
+
+
+def insert_viewings(rows: list[dict]) -> None:
+    """Many viewings in bulk; the caller sets their movies' state with watch_state."""
+    if rows:
+        db.session.execute(sa.insert(Viewing), rows)
+
+
+def update_movies(rows: list[dict]) -> None:
+    """Bulk update by primary key; every row holds the same columns."""
+    if rows:
+        db.session.execute(sa.update(Movie), rows)
