@@ -14,6 +14,7 @@ from flicklist.movies.importer import ParsedFile, Record
 from flicklist.movies.watchlist import (
     insert_movies,
     insert_viewings,
+    movie_ids,
     update_movies,
     watch_state,
 )
@@ -142,10 +143,12 @@ def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
         )
         if "watched" in gains:
             viewings += viewing_rows(movie.id, record.viewings)
-    ids = insert_movies([new_movie_row(user_id, r, now) for r in new_records])
-    for movie_id, record in zip(ids, new_records, strict=True):
-        viewings += viewing_rows(movie_id, record.viewings)
-    result.added = len(ids)
+    insert_movies([new_movie_row(user_id, record, now) for record in new_records])
+    result.added = len(new_records)
+    if any(record.viewings for record in new_records):
+        ids = movie_ids(user_id)
+        for record in new_records:
+            viewings += viewing_rows(ids[record_key(record)], record.viewings)
     for rows in updates.values():
         update_movies(rows)
     insert_viewings(viewings)
