@@ -63,6 +63,7 @@ def test_anonymous_visitor_sees_watched_movies_and_nothing_private(
     assert "Private thoughts" not in html and "wrecked" not in html
     assert "<form" not in html and "csrf_token" not in html
     assert "/movies/" not in html
+    assert 'href="/login"' in html and 'href="/register"' in html
     assert response.headers["X-Robots-Tag"] == "noindex"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
