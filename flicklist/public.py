@@ -1,5 +1,7 @@
 """Routes open to everyone: the health check, the favicon and shared lists."""
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -58,25 +60,15 @@ def shared_list(token: str):
     if link is None:
         abort(404)
     number = page_number(request.args.get("page"))
-    per_page = current_app.config["MOVIES_PER_PAGE"]
-    watched = movie_page(
+    page_of = partial(
+        movie_page,
         link.user_id,
-        watched=True,
         q="",
-        sort="watched",
         number=number,
-        per_page=per_page,
+        per_page=current_app.config["MOVIES_PER_PAGE"],
     )
-    to_watch = None
-    if link.include_watchlist:
-        to_watch = movie_page(
-            link.user_id,
-            watched=False,
-            q="",
-            sort="added",
-            number=number,
-            per_page=per_page,
-        )
+    watched = page_of(watched=True, sort="watched")
+    to_watch = page_of(watched=False, sort="added") if link.include_watchlist else None
     # One `page` walks both lists together, so one pager serves the page.
     pages = Page(
         rows=[],
