@@ -1,6 +1,8 @@
 """The page of one movie: its viewings (rewatches), rating and private note."""
 
 import re
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from flicklist.timeutil import today
 from tests.conftest import (
     create_movie,
     create_user,
+    csrf_token,
     flash_text,
     flashes,
     listed_titles,
@@ -274,3 +277,34 @@ def test_another_user_never_reaches_the_page_the_note_or_a_viewing(
     movie = get_movie(app, bobs_movie)
     assert movie.note == "Bob's private note" and movie.viewing_count == 1
     assert viewing_ids(app, bobs_movie) == [bobs_viewing]
+
+
+def test_a_rewatch_racing_another_keeps_the_count_true(app, logged_in, alien):
+    """Two rewatches at once (a double click) must not lose one from the count."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises every POST with BEGIN IMMEDIATE")
+    token = csrf_token(logged_in)
+    results: list[int] = []
+    with app.app_context(), db.engine.connect() as other:
+        # Another request's transaction holds the movie while it adds a viewing.
+        other.execute(sa.select(Movie.id).where(Movie.id == alien).with_for_update())
+        other.execute(sa.insert(Viewing).values(movie_id=alien))
+        other.execute(
+            sa.update(Movie)
+            .where(Movie.id == alien)
+            .values(watched=True, viewing_count=Movie.viewing_count + 1)
+        )
+        racer = threading.Thread(
+            target=lambda: results.append(
+                logged_in.post(
+                    f"/movies/{alien}/watched", data={"csrf_token": token}
+                ).status_code
+            )
+        )
+        racer.start()
+        time.sleep(0.5)  # the racer now waits for the row (or read it too early)
+        other.commit()
+        racer.join(timeout=30)
+    assert results == [303]
+    assert get_movie(app, alien).viewing_count == len(viewing_ids(app, alien)) == 2
