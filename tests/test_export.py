@@ -158,6 +158,6 @@ def test_round_trip_export_then_import_into_an_empty_account(
     before = stored(app)
     page = client.get(upload(client, second, "flicklist-export.csv").location)
     assert counts(page)["added"] == 0
-    assert counts(page)["skipped as duplicates"] == 4 + len(TRICKY_TITLES)
+    assert counts(page)["duplicates"] == 4 + len(TRICKY_TITLES)
     assert stored(app) == before
     assert client.get("/export.csv").get_data() == first

@@ -63,13 +63,18 @@ def stored(app) -> dict:
         return result
 
 
+COUNTS = re.compile(
+    r"(?P<added>\d+) added, (?P<skipped>\d+) skipped \((?P<duplicates>\d+) already "
+    r"on your list, (?P<updated>\d+) of them updated; (?P<not_films>\d+) not "
+    r"(?:a film|films)\), (?P<rejected>\d+) rejected"
+)
+
+
 def counts(page) -> dict[str, int]:
-    text = flash_text(page)
-    found = re.findall(
-        r"(\d+) (added|updated|skipped as duplicates|skipped as not films|rejected)",
-        text,
-    )
-    return {word: int(number) for number, word in found}
+    """The numbers in the import's flash message."""
+    match = COUNTS.search(flash_text(page))
+    assert match, flash_text(page)
+    return {name: int(number) for name, number in match.groupdict().items()}
 
 
 def test_letterboxd_watchlist_with_bom_crlf_quoted_commas_and_blank_year(
@@ -78,9 +83,10 @@ def test_letterboxd_watchlist_with_bom_crlf_quoted_commas_and_blank_year(
     page = import_file(logged_in, "letterboxd_watchlist.csv")
     assert counts(page) == {
         "added": 4,
+        "skipped": 0,
+        "duplicates": 0,
         "updated": 0,
-        "skipped as duplicates": 0,
-        "skipped as not films": 0,
+        "not_films": 0,
         "rejected": 0,
     }
     assert [category for category, _ in flashes(page)] == ["success"]
@@ -164,9 +170,10 @@ def test_imdb_ratings_new_format_halves_ratings_and_skips_series(app, logged_in)
     page = import_file(logged_in, "imdb_ratings.csv")
     assert counts(page) == {
         "added": 2,
+        "skipped": 2,
+        "duplicates": 0,
         "updated": 0,
-        "skipped as duplicates": 0,
-        "skipped as not films": 2,
+        "not_films": 2,
         "rejected": 1,
     }
     assert "line 6" in flash_text(page)
@@ -178,7 +185,7 @@ def test_imdb_ratings_new_format_halves_ratings_and_skips_series(app, logged_in)
 
 def test_imdb_ratings_old_format_in_cp1252_with_lowercase_types(app, logged_in):
     page = import_file(logged_in, "imdb_ratings_old.csv")
-    assert counts(page)["skipped as not films"] == 1
+    assert counts(page)["not_films"] == 1
     assert stored(app) == {
         ("Amélie", 2001): (True, [date(2019, 5, 1)], 4.5, ""),
         ("La vita è bella", 1997): (True, [date(2019, 5, 3)], 2.5, ""),
@@ -187,7 +194,7 @@ def test_imdb_ratings_old_format_in_cp1252_with_lowercase_types(app, logged_in):
 
 def test_imdb_watchlist_new_format_rated_rows_are_watched(app, logged_in):
     page = import_file(logged_in, "imdb_watchlist.csv")
-    assert counts(page)["skipped as not films"] == 2
+    assert counts(page)["not_films"] == 2
     assert stored(app) == {
         ("Alien", 1979): (False, [], None, ""),
         ("Aliens", 1986): (True, [date(2024, 3, 5)], 4.0, ""),
@@ -198,9 +205,10 @@ def test_imdb_list_old_format(app, logged_in):
     page = import_file(logged_in, "imdb_list_old.csv")
     assert counts(page) == {
         "added": 2,
+        "skipped": 2,
+        "duplicates": 0,
         "updated": 0,
-        "skipped as duplicates": 0,
-        "skipped as not films": 2,
+        "not_films": 2,
         "rejected": 1,
     }
     assert "line 6: no title" in flash_text(page)
@@ -231,7 +239,11 @@ def test_duplicates_are_skipped_but_fill_what_the_movie_lacks(app, logged_in, us
     create_movie(app, user, "stalker", 1979, rating_halves=6, note="Mine.")
     page = import_file(logged_in, "letterboxd_ratings.csv")
     assert counts(page)["added"] == 1  # Cats
+    assert counts(page)["skipped"] == counts(page)["duplicates"] == 2
     assert counts(page)["updated"] == 2
+    assert "1 added, 2 skipped (2 already on your list, 2 of them updated" in (
+        flash_text(page)
+    )
     result = stored(app)
     # Heat gains the viewing and the rating; its title stays as the user typed it.
     assert result[("HEAT", 1995)] == (True, [None], 4.5, "")
@@ -240,7 +252,7 @@ def test_duplicates_are_skipped_but_fill_what_the_movie_lacks(app, logged_in, us
     page = import_file(logged_in, "letterboxd_ratings.csv")
     assert counts(page)["added"] == 0
     assert counts(page)["updated"] == 0
-    assert counts(page)["skipped as duplicates"] == 3
+    assert counts(page)["duplicates"] == 3
     assert stored(app) == result
 
 
@@ -249,7 +261,7 @@ def test_reimport_adds_nothing(app, logged_in):
     before = stored(app)
     page = import_file(logged_in, "letterboxd_diary.csv")
     assert counts(page)["added"] == 0
-    assert counts(page)["skipped as duplicates"] == 2
+    assert counts(page)["duplicates"] == 2
     assert stored(app) == before
 
 
@@ -260,7 +272,7 @@ def test_repeated_rows_in_one_file_are_duplicates(app, logged_in):
     )
     page = logged_in.get(upload(logged_in, content, "watchlist.csv").location)
     assert counts(page)["added"] == 2
-    assert counts(page)["skipped as duplicates"] == 1
+    assert counts(page)["duplicates"] == 1
     assert set(stored(app)) == {("Alien", 1979), ("Alien", None)}
 
 
@@ -270,7 +282,7 @@ def test_repeated_rows_in_one_file_are_duplicates(app, logged_in):
         (b"", "watchlist.csv", "is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "poster.png", "not a text file"),
         (b"name,email\nAnn,ann@example.com\n", "contacts.csv", "knows"),
-        (b"Date,Name,Year,Letterboxd URI\n", "watchlist.csv", "nothing to import"),
+        (b"Date,Name,Year,Letterboxd URI\n", "watchlist.csv", "no movies in it"),
         (b"Date,Name,Year,Letterboxd URI\n2024-01-01,,1999,x\n", "w.csv", "nothing"),
         (
             b"Title,Year,Watched,WatchedDate,Rating,Added\n\x81\x8d\x8f\n",

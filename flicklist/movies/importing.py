@@ -25,15 +25,26 @@ Key = tuple[str, int | None]
 
 @dataclass
 class ImportResult:
+    """What an import did; `updated` counts the duplicates that gained something."""
+
     added: int = 0
-    updated: int = 0
     duplicates: int = 0
+    updated: int = 0
     not_films: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated)
+
+    @classmethod
+    def of_file(cls, parsed: ParsedFile) -> ImportResult:
+        """The counts a file brings before any movie is compared."""
+        return cls(not_films=parsed.not_films, rejected=parsed.rejected)
+
+    @property
+    def skipped(self) -> int:
+        return self.duplicates + self.not_films
 
 
 def record_key(record: Record) -> Key:
@@ -120,7 +131,7 @@ def viewing_rows(movie_id: int, viewings: list[date | None]) -> list[dict]:
 
 def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
     """Add the new movies and fill the existing ones, all in the current transaction."""
-    result = ImportResult(not_films=parsed.not_films, rejected=parsed.rejected)
+    result = ImportResult.of_file(parsed)
     groups = group_records(parsed, result)
     existing = existing_movies(user_id)
     now = utcnow()
@@ -132,9 +143,9 @@ def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
         if movie is None:
             new_records.append(record)
             continue
+        result.duplicates += 1
         gains = filled_row(movie, record)
         if gains is None:
-            result.duplicates += 1
             continue
         result.updated += 1
         # Bulk updates go in batches of rows that set the same columns.

@@ -1,6 +1,6 @@
 """Moving movies in and out: the CSV export and the import of a file."""
 
-from flask import current_app, flash, stream_with_context
+from flask import flash, stream_with_context
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug import Response
@@ -10,7 +10,12 @@ from flicklist.forms import flash_errors
 from flicklist.movies.actions import back
 from flicklist.movies.exporter import export_lines
 from flicklist.movies.forms import ImportForm
-from flicklist.movies.importer import KIND_NAMES, ImportFileError, parse_file
+from flicklist.movies.importer import (
+    KIND_NAMES,
+    ImportFileError,
+    ParsedFile,
+    parse_file,
+)
 from flicklist.movies.importing import ImportResult, import_records
 from flicklist.movies.views import bp
 from flicklist.timeutil import today
@@ -29,15 +34,18 @@ def export_csv():
     )
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def counts(result: ImportResult) -> str:
+    # Duplicates are skipped even when they fill in what a movie lacked: the
+    # contract counts them as skipped, and "updated" says how many filled.
     text = (
-        f"{result.added} added, {result.updated} updated, "
-        f"{result.duplicates} skipped as duplicates, "
-        f"{result.not_films} skipped as not films, {len(result.rejected)} rejected"
+        f"{result.added} added, {result.skipped} skipped ({result.duplicates} "
+        f"already on your list, {result.updated} of them updated; "
+        f"{plural(result.not_films, 'not a film', 'not films')}), "
+        f"{len(result.rejected)} rejected"
     )
     if result.rejected:
         shown = [
@@ -45,9 +53,17 @@ def counts(result: ImportResult) -> str:
         ]
         more = len(result.rejected) - REJECTED_SHOWN
         if more > 0:
-            shown.append(f"and {plural(more, 'more row')}")
+            shown.append(f"and {plural(more, 'more row', 'more rows')}")
         text += f" ({'; '.join(shown)})"
     return text
+
+
+def nothing_to_import(parsed: ParsedFile) -> ImportFileError:
+    if not (parsed.not_films or parsed.rejected):
+        return ImportFileError("has no movies in it")
+    return ImportFileError(
+        f"has nothing to import: {counts(ImportResult.of_file(parsed))}"
+    )
 
 
 @bp.post("/import")
@@ -59,12 +75,11 @@ def import_file():
         return back()
     upload = form.file.data
     name = (upload.filename or "The file")[-100:]
-    data = upload.read(current_app.config["IMPORT_MAX_CONTENT_LENGTH"] + 1)
     try:
-        parsed = parse_file(data, name)
+        parsed = parse_file(upload.read(), name)
+        if not parsed.records:
+            raise nothing_to_import(parsed)
         result = import_records(current_user.id, parsed)
-        if not result.changed and not result.duplicates:
-            raise ImportFileError(f"has nothing to import: {counts(result)}")
         db.session.commit()
     except ImportFileError as error:
         db.session.rollback()
