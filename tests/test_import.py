@@ -477,3 +477,20 @@ def test_imdb_ratings_are_halved_to_the_nearest_half_star(rating, halves):
 def test_a_broken_csv_is_a_file_error():
     with pytest.raises(ImportFileError):
         parse_file(b"\x00\x01\x02", "x.csv")
+
+
+def test_imdb_ratings_from_before_2017_came_as_a_list_with_you_rated(app, logged_in):
+    content = (
+        b"position,const,created,modified,description,Title,Title type,Directors,"
+        b"You rated,IMDb Rating,Runtime (mins),Year,Genres,Num. Votes,"
+        b"Release Date (month/day/year),URL\n"
+        b"1,tt0133093,Mon Feb 10 00:00:00 2014,Mon Feb 10 00:00:00 2014,,The Matrix,"
+        b'Feature Film,"Lana Wachowski, Lilly Wachowski",10,8.7,136,1999,"Action, '
+        b'Sci-Fi",1500000,1999-03-31,http://www.imdb.com/title/tt0133093/\n'
+        b"2,tt0108778,Mon Feb 10 00:00:00 2014,Mon Feb 10 00:00:00 2014,,Friends,"
+        b"TV Series,,7,8.9,22,1994,Comedy,900000,1994-09-22,"
+        b"http://www.imdb.com/title/tt0108778/\n"
+    )
+    page = logged_in.get(upload(logged_in, content, "ratings.csv").location)
+    assert counts(page)["not_films"] == 1
+    assert stored(app) == {("The Matrix", 1999): (True, [None], 5.0, "")}
