@@ -51,16 +51,14 @@ def record_key(record: Record) -> Key:
     return title_key(record.title), record.year
 
 
-def fill(target: Record, other: Record) -> bool:
-    """Give `target` what it lacks from `other`; True when something was filled."""
-    filled = False
-    if target.rating_halves is None and other.rating_halves is not None:
-        target.rating_halves, filled = other.rating_halves, True
-    if not target.viewings and other.viewings:
-        target.viewings, filled = list(other.viewings), True
-    if not target.note and other.note:
-        target.note, filled = other.note, True
-    return filled
+def fill(target: Record, other: Record) -> None:
+    """Give `target` what it lacks (rating, viewings, note) from `other`."""
+    if target.rating_halves is None:
+        target.rating_halves = other.rating_halves
+    if not target.viewings:
+        target.viewings = list(other.viewings)
+    if not target.note:
+        target.note = other.note
 
 
 def group_records(parsed: ParsedFile, result: ImportResult) -> dict[Key, Record]:
