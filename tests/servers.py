@@ -184,6 +184,17 @@ class Gunicorn:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+            self.wait_until_closed()
+
+    def wait_until_closed(self, timeout: float = 10) -> None:
+        """Workers die a moment after the master: until then they hold the socket."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) != 0:
+                    return
+            time.sleep(0.02)
+        raise RuntimeError(f"port {self.port} still open after the kill")
 
 
 NGINX_CONF = """
