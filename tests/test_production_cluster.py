@@ -1,6 +1,9 @@
 """nginx in front of two gunicorn servers on one PostgreSQL and one Redis."""
 
 import http.client
+import json
+import re
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -205,3 +208,20 @@ def test_everything_stopped_and_started_again_keeps_data_and_sessions(cluster):
     assert sorted(stored) == ["After the restart", "Also before", "Before the restart"]
     # Earlier users' data survived too.
     assert len(stored_titles(cluster.database_url, "load0@example.com")) == MOVIES_EACH
+
+
+def test_the_app_sees_the_client_address_nginx_saw(cluster):
+    """A forged X-Forwarded-For is not believed: ProxyFix trusts nginx's hop only."""
+    probe = f"/probe-{secrets.token_hex(6)}"
+    connection = http.client.HTTPConnection("127.0.0.1", cluster.nginx.port, timeout=10)
+    connection.request(
+        "GET", probe, headers={"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "x"}
+    )
+    assert connection.getresponse().status in (302, 404)
+    connection.close()
+    lines = (cluster.a.log() + cluster.b.log()).splitlines()
+    records = [json.loads(line) for line in lines if probe in line]
+    assert len(records) == 1
+    assert records[0]["ip"] == "127.0.0.1"
+    # nginx's own request id replaces the client's, so both logs can be matched.
+    assert re.fullmatch(r"[0-9a-f]{32}", records[0]["request_id"])

@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import pytest
+import sqlalchemy as sa
 
 from tests.servers import (
     GUNICORN_PORTS,
@@ -65,3 +66,16 @@ def test_gunicorn_starts_while_the_database_is_down(tmp_path):
     assert health_records and health_records[0]["status"] == 503
     assert health_records[0]["method"] == "GET"
     assert isinstance(health_records[0]["duration_ms"], float)
+
+
+def test_gunicorn_never_creates_the_schema(tmp_path):
+    """`flask db upgrade` is the only way to a schema, never a worker's import."""
+    url = f"sqlite:///{tmp_path}/empty.sqlite"
+    server = Gunicorn(app_environment(url), tmp_path / "gunicorn.log").start()
+    try:
+        assert Browser(server.port).get("/healthz").status == 200
+    finally:
+        server.stop()
+    engine = sa.create_engine(url)
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
