@@ -99,6 +99,17 @@ class Movie(db.Model):
             "watched",
             "last_watched_on",
         ),
+        # One index per sort the list pages offer, so a page reads only its rows.
+        sa.Index(
+            "ix_movie_user_id_watched_title_key", "user_id", "watched", "title_key"
+        ),
+        sa.Index("ix_movie_user_id_watched_year", "user_id", "watched", "year"),
+        sa.Index(
+            "ix_movie_user_id_watched_rating_halves",
+            "user_id",
+            "watched",
+            "rating_halves",
+        ),
         sa.CheckConstraint("rating_halves BETWEEN 1 AND 10", name="rating_range"),
     )
 
