@@ -116,7 +116,8 @@ class Movie(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
-    title_key: Mapped[str] = mapped_column(sa.String(2 * TITLE_MAX))
+    # Case folding can triple a character ("ﬃ" -> "ffi"), so the key is wider.
+    title_key: Mapped[str] = mapped_column(sa.String(4 * TITLE_MAX))
     year: Mapped[int | None] = mapped_column(sa.SmallInteger)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Half stars, 1..10: exact on every database, shown divided by two.
