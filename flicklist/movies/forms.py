@@ -1,9 +1,10 @@
-"""Movie forms: add a movie, record a viewing, rate, keep a note."""
+"""Movie forms: add a movie, record a viewing, rate, keep a note, import a file."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -117,11 +118,27 @@ class RatingForm(FlaskForm):
             raise ValidationError("A rating is from 0.5 to 5 stars, in half stars.")
 
 
+def normalise_note(value: str | None) -> str | None:
+    """Browsers send line breaks as CRLF: count and keep each as one character."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 class NoteForm(FlaskForm):
     note = TextAreaField(
         "Note",
+        filters=[normalise_note],
         validators=[
             Length(max=NOTE_MAX, message=f"A note is at most {NOTE_MAX:,} characters."),
             NoControlCharacters(allow_line_breaks=True),
         ],
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file to import.")],
+        render_kw={"accept": ".csv,text/csv"},
     )
