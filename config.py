@@ -8,6 +8,8 @@ MIB = 1024 * 1024
 class Config:
     """Settings shared by every environment; secure unless a subclass relaxes them."""
 
+    DEBUG_ALLOWED = True
+
     SECRET_KEY: str | None = None
     # None means "SQLite file in the instance folder" (resolved in create_app).
     SQLALCHEMY_DATABASE_URI: str | None = None
@@ -82,4 +84,6 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     REQUIRE_SECRET_KEY = True
+    DEBUG = False
+    DEBUG_ALLOWED = False
     PROXY_FIX_HOPS = 1

@@ -13,6 +13,8 @@ from flicklist.timeutil import utcnow
 
 EMAIL_MAX = 254
 TITLE_MAX = 200
+# Case folding can triple a character ("ﬃ" -> "ffi"); the key is cut to its column.
+TITLE_KEY_MAX = 2 * TITLE_MAX
 NOTE_MAX = 2000
 
 
@@ -23,7 +25,7 @@ def token_digest(token: str) -> str:
 
 def title_key(title: str) -> str:
     """The form of a title used to compare, search and sort, ignoring case."""
-    return " ".join(title.split()).casefold()
+    return " ".join(title.split()).casefold()[:TITLE_KEY_MAX]
 
 
 class User(db.Model):
@@ -105,7 +107,7 @@ class Movie(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
-    title_key: Mapped[str] = mapped_column(sa.String(2 * TITLE_MAX))
+    title_key: Mapped[str] = mapped_column(sa.String(TITLE_KEY_MAX))
     year: Mapped[int | None] = mapped_column(sa.SmallInteger)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Half stars, 1..10: exact on every database, shown divided by two.

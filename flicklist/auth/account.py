@@ -11,7 +11,7 @@ from flicklist.auth.forms import (
     ShareForm,
 )
 from flicklist.auth.views import bp
-from flicklist.extensions import db, limiter
+from flicklist.extensions import client_address, db, limiter
 from flicklist.forms import flash_errors
 from flicklist.models import User
 from flicklist.passwords import hash_password, verify_password
@@ -26,6 +26,12 @@ from flicklist.sessions import (
 
 def account_limit() -> str:
     return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def account_key() -> str:
+    """Account forms are throttled per user, from whichever address they come."""
+    user_id = getattr(current_user, "id", None)
+    return f"user:{user_id}" if user_id is not None else client_address()
 
 
 def current_password_matches(password: str) -> bool:
@@ -53,7 +59,7 @@ def account():
 
 @bp.post("/account/password")
 @login_required
-@limiter.limit(account_limit)
+@limiter.limit(account_limit, key_func=account_key)
 def change_password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
@@ -87,7 +93,7 @@ def end_other_logins():
 
 @bp.post("/account/delete")
 @login_required
-@limiter.limit(account_limit)
+@limiter.limit(account_limit, key_func=account_key)
 def delete_account():
     form = DeleteAccountForm()
     if not form.validate_on_submit():
