@@ -34,6 +34,12 @@ def account_key() -> str:
     return f"user:{user_id}" if user_id is not None else client_address()
 
 
+# One counter for every form that checks the password, so guesses cannot alternate.
+account_forms_limit = limiter.shared_limit(
+    account_limit, scope="account-forms", key_func=account_key
+)
+
+
 def current_password_matches(password: str) -> bool:
     """Check the user's password without holding a transaction open during the hash."""
     stored_hash = current_user.password_hash
@@ -59,7 +65,7 @@ def account():
 
 @bp.post("/account/password")
 @login_required
-@limiter.limit(account_limit, key_func=account_key)
+@account_forms_limit
 def change_password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
@@ -93,7 +99,7 @@ def end_other_logins():
 
 @bp.post("/account/delete")
 @login_required
-@limiter.limit(account_limit, key_func=account_key)
+@account_forms_limit
 def delete_account():
     form = DeleteAccountForm()
     if not form.validate_on_submit():
