@@ -5,18 +5,14 @@ without the ownership check fails here. Public routes are the contract's list.
 """
 
 import itertools
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from werkzeug.routing import Rule
 
-from flicklist.extensions import db
-from flicklist.models import Movie, ShareLink, User, UserSession, Viewing
-from flicklist.movies.watchlist import record_viewing
-from tests.conftest import AuthActions, create_movie, create_user, csrf_token
+from tests.conftest import AuthActions, create_user, csrf_token
+from tests.security_support import seed, snapshot
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -51,34 +47,6 @@ def rules(app: Flask) -> list[tuple[Rule, str]]:
         assert not unknown, f"{rule.rule}: teach this test the arguments {unknown}"
         found += [(rule, method) for method in sorted(rule.methods & {"GET", "POST"})]
     return found
-
-
-def seed(app: Flask, user_id: int, title: str) -> dict[str, int]:
-    """A watched movie with one viewing: every movie route has something to act on."""
-    movie_id = create_movie(app, user_id, title, 1999)
-    with app.app_context():
-        movie = db.session.get(Movie, movie_id)
-        viewing = record_viewing(movie, date(2020, 1, 1))
-        db.session.commit()
-        return {"movie_id": movie_id, "viewing_id": viewing.id}
-
-
-def snapshot(app: Flask, user_id: int) -> list[tuple]:
-    """Everything stored for one user, to compare before and after."""
-    with app.app_context():
-        rows: list[tuple] = []
-        for model in (User, Movie, UserSession, ShareLink):
-            owner = model.id if model is User else model.user_id
-            for record in db.session.scalars(sa.select(model).where(owner == user_id)):
-                rows.append(row_values(record))
-        viewings = sa.select(Viewing).join(Movie).where(Movie.user_id == user_id)
-        rows += [row_values(viewing) for viewing in db.session.scalars(viewings)]
-        return sorted(rows, key=repr)
-
-
-def row_values(record) -> tuple:
-    columns = record.__table__.columns
-    return (type(record).__name__, *(getattr(record, c.key) for c in columns))
 
 
 def path_for(app: Flask, rule: Rule, values: dict) -> str:
