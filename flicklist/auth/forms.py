@@ -61,9 +61,6 @@ class RegisterForm(FlaskForm):
             field.data = normalise_email(field.data)
         except EmailNotValidError as error:
             raise ValidationError("Enter a valid email address.") from error
-        # Lower-casing can lengthen an address ("İ" -> "i̇"); PostgreSQL would refuse it.
-        if len(field.data) > EMAIL_MAX:
-            raise ValidationError("That email address is too long.")
         taken = db.session.scalar(sa.select(User.id).where(User.email == field.data))
         if taken is not None:
             raise ValidationError(ALREADY_REGISTERED)
