@@ -1,5 +1,6 @@
 """Helpers shared by the security tests: seeded data, a production app, https."""
 
+import socket
 from datetime import date
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from flicklist.movies.watchlist import record_viewing
 from tests.conftest import CSRF_PATTERN, PASSWORD, create_movie
 
 HTTPS = "https://localhost"
+PORTS = range(5100, 5200)  # the ports this work may use
 
 
 def make_production_app(database_url: str, **overrides) -> Flask:
@@ -76,3 +78,14 @@ def snapshot(app: Flask, user_id: int) -> list[tuple]:
 def row_values(record) -> tuple:
     columns = record.__table__.columns
     return (type(record).__name__, *(getattr(record, c.key) for c in columns))
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 5100-5199")

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flicklist.extensions import db
 from flicklist.models import User
 from tests.conftest import PASSWORD, create_user, csrf_token, make_app, post
+from tests.security_support import free_port
 
 
 @pytest.fixture
@@ -137,3 +138,19 @@ def test_account_forms_are_limited_per_user(limited_app, password_hash):
     assert_429_page(post(client, "/account/delete", {"password": "x"}, headers=headers))
     with limited_app.app_context():
         assert db.session.scalar(sa.select(User.password_hash)) == password_hash
+
+
+def test_an_unreachable_redis_falls_back_to_memory_not_to_500(database_url):
+    port = free_port()  # nothing listens there
+    app = make_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="2 per minute",
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/1",
+    )
+    client = app.test_client()
+    for number in range(2):
+        assert try_login(client, f"n{number}@example.com").status_code == 200
+    assert_429_page(try_login(client, "n9@example.com"))
+    with app.app_context():
+        db.engine.dispose()

@@ -2,7 +2,6 @@
 
 import http.cookiejar
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,9 +17,9 @@ from flask_migrate import upgrade
 
 from flicklist.extensions import db
 from tests.conftest import CSRF_PATTERN, make_app
+from tests.security_support import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/1"
-PORTS = range(5100, 5200)
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
@@ -39,17 +38,6 @@ def redis_client():
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
     return client
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5100-5199")
 
 
 def wait_until_up(base: str, server: subprocess.Popen, log: Path) -> None:
