@@ -68,6 +68,8 @@ def forget_login() -> None:
 def clear_remember_cookie(response: Response) -> Response:
     """Expire the remember-me cookie with the attributes it was set with."""
     config = current_app.config
+    # Pages of the account may linger in the browser's cache or storage: drop them.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     response.delete_cookie(
         config["REMEMBER_COOKIE_NAME"],
         path=config.get("REMEMBER_COOKIE_PATH", "/"),

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from flask import abort
 
@@ -162,3 +163,26 @@ def test_debug_stays_off_in_production_whatever_the_environment(monkeypatch, tmp
     assert development.debug
     # ...production never turns the debugger or exception propagation on.
     assert make_production_app(url).debug is False
+
+
+def test_trace_and_unlisted_methods_are_refused(logged_in):
+    for method in ("TRACE", "PUT", "DELETE", "PATCH"):
+        response = logged_in.open("/", method=method)
+        assert_site_error_page(response, 405)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.git/config",
+        "/static/../config.py",
+        "/static/%2e%2e/config.py",
+        "/static/..%2fconfig.py",
+        "/instance/secret_key",
+        "/static/",
+    ],
+)
+def test_no_source_secrets_or_listings_are_served(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "SECRET" not in response.get_data(as_text=True)

@@ -83,6 +83,22 @@ def test_remember_me_cookie_replayed_after_logout_is_refused(app, client, auth, 
     assert cleared and "Expires=Thu, 01 Jan 1970" in cleared[0]
     # ...and a copy kept from before no longer works.
     assert not is_logged_in(replay(app, **{REMEMBER_COOKIE: saved}))
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_deleting_the_account_ends_every_session(app, auth, user):
+    other = app.test_client()
+    AuthActions(other).login(remember=True)
+    saved = {
+        SESSION_COOKIE: other.get_cookie(SESSION_COOKIE).value,
+        REMEMBER_COOKIE: other.get_cookie(REMEMBER_COOKIE).value,
+    }
+    auth.login()
+    response = post(auth.client, "/account/delete", {"password": PASSWORD})
+    assert response.status_code == 303
+    assert session_rows(app) == []
+    assert not is_logged_in(other)
+    assert not is_logged_in(replay(app, **saved))
 
 
 def test_password_change_ends_remembered_logins_elsewhere(app, auth, user):
