@@ -154,3 +154,12 @@ def test_an_unreachable_redis_falls_back_to_memory_not_to_500(database_url):
     assert_429_page(try_login(client, "n9@example.com"))
     with app.app_context():
         db.engine.dispose()
+
+
+def test_an_oversized_login_is_a_413_with_the_limits_on(limited_app):
+    client = limited_app.test_client()
+    token = csrf_token(client, "/login")
+    data = {"csrf_token": token, "email": "x" * (3 * 1024 * 1024), "password": "x"}
+    response = client.post("/login", data=data)
+    assert response.status_code == 413
+    assert "Too large" in response.get_data(as_text=True)
