@@ -19,8 +19,10 @@ from flicklist.database import (
     normalise_database_url,
 )
 from flicklist.extensions import csrf, db, limiter, login_manager, migrate
+from flicklist.request_log import register_request_log
 from flicklist.security import register_security_headers
 from flicklist.sessions import load_user
+from flicklist.static_files import register_static_versions
 from flicklist.templating import register_template_helpers
 
 DURATION_SETTINGS = (
@@ -51,12 +53,14 @@ def create_app(
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["id"] = IdConverter
+    register_request_log(app)
     register_request_limits(app)
     register_extensions(app)
     register_blueprints(app)
     errors.register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)
+    register_static_versions(app)
     return app
 
 

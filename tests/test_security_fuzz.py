@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from flicklist.extensions import db
 from flicklist.models import Movie, User
-from tests.conftest import AuthActions, create_user, csrf_token
+from tests.conftest import AuthActions, create_user, csrf_token, post
 from tests.security_support import seed, snapshot
 
 FUZZ_SETTINGS = settings(
@@ -47,6 +47,8 @@ FORMS = [
     ("/account/password", ["current_password", "new_password", "verify"], True),
     ("/account/delete", ["password"], True),
     ("/account/sessions/others/delete", [], True),
+    ("/account/share", ["include_watchlist"], True),
+    ("/account/share/delete", [], True),
 ]
 
 
@@ -73,8 +75,11 @@ def test_arbitrary_form_input_is_refused_cleanly(
     bob = create_user(app, "bob@example.com", password_hash)
     ids = seed(app, ann, "Ann's film")
     seed(app, bob, "Bob's film")
-    AuthActions(app.test_client()).login("bob@example.com")
+    bob_client = app.test_client()
+    AuthActions(bob_client).login("bob@example.com")
+    assert post(bob_client, "/account/share").status_code in (302, 303)
     bob_before = snapshot(app, bob)
+    assert any(row[0] == "ShareLink" for row in bob_before)
     client = app.test_client()
     if logged_in:
         assert AuthActions(client).login().status_code == 303

@@ -64,6 +64,10 @@ def request(client, method: str, path: str):
         response = client.post(path, data={"csrf_token": token, **FORM_DATA})
     response.get_data()
     response.close()
+    # Every answer, error or not, public or not, carries the browser protections.
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
     return response
 
 
