@@ -119,6 +119,8 @@ def test_the_owner_reaches_every_route(app, people):
         if method == "GET" and not is_public(rule):
             assert response.status_code == 200, label
             assert response.headers["Cache-Control"] == "no-store", label
+            if response.mimetype == "text/html":
+                assert 'action="/logout"' in response.get_data(as_text=True), label
 
 
 def test_another_user_gets_404_on_every_route_with_the_owners_ids(app, people):

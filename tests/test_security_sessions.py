@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from config import TestConfig
 from flicklist import create_app
 from flicklist.extensions import db
-from flicklist.models import UserSession
+from flicklist.models import UserSession, token_digest
 from tests.conftest import PASSWORD, AuthActions, create_user, post
 from tests.security_support import https_login, https_post, make_production_app
 
@@ -51,6 +51,10 @@ def test_login_starts_a_new_session_and_drops_earlier_data(app, client, auth, us
         assert "planted" not in session
         token = session["_user_id"]
     assert client.get_cookie(SESSION_COOKIE).value != before
+    # 256 random bits; the database keeps only their SHA-256.
+    assert len(token) >= 43
+    [record] = session_rows(app)
+    assert record.token_hash == token_digest(token) != token
     # The pre-login cookie grants nothing, and each login gets its own token.
     assert not is_logged_in(replay(app, **{SESSION_COOKIE: before}))
     auth.logout()
