@@ -46,7 +46,7 @@ FORMS = [
     ("/movies/{movie_id}/viewings/{viewing_id}/delete", ["next"], True),
     ("/account/password", ["current_password", "new_password", "verify"], True),
     ("/account/delete", ["password"], True),
-    ("/account/sessions/others/delete", [], True),
+    ("/account/sessions/others/delete", ["confirm_password"], True),
     ("/account/share", ["include_watchlist"], True),
     ("/account/share/delete", [], True),
 ]

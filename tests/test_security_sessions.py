@@ -9,7 +9,7 @@ from config import TestConfig
 from flicklist import create_app
 from flicklist.extensions import db
 from flicklist.models import UserSession, token_digest
-from tests.conftest import PASSWORD, AuthActions, create_user, post
+from tests.conftest import PASSWORD, AuthActions, create_user, flash_text, post
 from tests.security_support import https_login, https_post, make_production_app
 
 SESSION_COOKIE = TestConfig.SESSION_COOKIE_NAME
@@ -210,3 +210,18 @@ def test_development_cookies_are_http_only_and_lax(client, auth, user):
     response = auth.login(remember=True)
     for header in response.headers.getlist("Set-Cookie"):
         assert "HttpOnly" in header and "SameSite=Lax" in header
+
+
+def test_signing_out_the_other_sessions_asks_for_the_password(app, auth, user):
+    other = app.test_client()
+    AuthActions(other).login(remember=True)
+    auth.login()
+    path = "/account/sessions/others/delete"
+    for wrong in ({}, {"confirm_password": "not my password"}):
+        response = post(auth.client, path, wrong, follow_redirects=True)
+        assert "password" in flash_text(response)
+        assert is_logged_in(other) and len(session_rows(app)) == 2
+    response = post(auth.client, path, {"confirm_password": PASSWORD})
+    assert response.status_code == 303
+    assert not is_logged_in(other) and is_logged_in(auth.client)
+    assert len(session_rows(app)) == 1

@@ -8,6 +8,7 @@ from flicklist.auth.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     EmptyForm,
+    EndSessionsForm,
     ShareForm,
 )
 from flicklist.auth.share import take_new_share_url
@@ -58,6 +59,7 @@ def account():
         delete_form=DeleteAccountForm(),
         share_form=ShareForm(),
         button_form=EmptyForm(),
+        sessions_form=EndSessionsForm(),
         sessions=active_sessions(user),
         current_session_id=user.current_session.id,
         share_link=user.share_link,
@@ -90,8 +92,14 @@ def change_password():
 
 @bp.post("/account/sessions/others/delete")
 @login_required
+@account_forms_limit
 def end_other_logins():
-    if EmptyForm().validate_on_submit():
+    form = EndSessionsForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+    elif not current_password_matches(form.confirm_password.data):
+        flash("That password is not correct. No session was signed out.", "error")
+    else:
         count = end_other_sessions(current_user._get_current_object())
         flash(
             f"Signed out {count} other session{'s' if count != 1 else ''}.", "success"

@@ -123,6 +123,18 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
+class EndSessionsForm(FlaskForm):
+    """Signing out the other sessions asks for the password again (ASVS 7.5.2)."""
+
+    confirm_password = PasswordField(
+        "Your password",
+        validators=[
+            DataRequired("Enter your password to sign out the other sessions.")
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class ShareForm(FlaskForm):
     include_watchlist = BooleanField("Include my watchlist")
 
