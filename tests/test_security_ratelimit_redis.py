@@ -75,10 +75,8 @@ def database_file(tmp_path) -> str:
 
 
 def start_server(tmp_path: Path, database_url: str, env: dict) -> tuple[str, object]:
-    """`gunicorn wsgi:app` with two workers: the production entry point."""
+    """`gunicorn wsgi:app` with two workers, as deployed."""
     port = free_port()
-    config = tmp_path / "gunicorn-empty.conf.py"
-    config.write_text("")
     log = tmp_path / f"gunicorn-{port}.log"
     settings = {
         "SECRET_KEY": "s" * 64,
@@ -87,8 +85,9 @@ def start_server(tmp_path: Path, database_url: str, env: dict) -> tuple[str, obj
         "FLASK_REMEMBER_COOKIE_SECURE": "false",
         **env,
     }
-    command = [sys.executable, "-m", "gunicorn", "--config", str(config)]
-    command += ["--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    # The shipped gunicorn.conf.py (preloading the app before the fork) is used.
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2"]
+    command += ["--bind", f"127.0.0.1:{port}", "wsgi:app"]
     with log.open("w") as output:
         server = subprocess.Popen(
             command,
