@@ -6,6 +6,8 @@ or leaves it out. What is stored must be storable the same way on SQLite and
 PostgreSQL, so nothing holding a NUL byte may ever be kept.
 """
 
+import io
+
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -49,12 +51,49 @@ FORMS = [
     ("/account/sessions/others/delete", ["confirm_password"], True),
     ("/account/share", ["include_watchlist"], True),
     ("/account/share/delete", [], True),
+    ("/import", ["file"], True),
 ]
+# A file field gets its drawn value as the content of an upload with a CSV name.
+FILE_NAMES = ("watchlist.csv", "watched.csv", "ratings.csv", "export.csv", "x.txt")
+
+
+HEADERS = (
+    "Title,Year,Watched,WatchedDate,Rating,Added",
+    "Date,Name,Year,Letterboxd URI",
+    "Date,Name,Year,Letterboxd URI,Rating",
+    "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date,Review",
+    "Const,Your Rating,Date Rated,Title,URL,Title Type,Year",
+    "Position,Const,Created,Title,Title Type,Year,Your Rating,Date Rated",
+)
+plausible = st.sampled_from(
+    ["", "1999", "2020-01-01", "4.5", "8", "movie", "Alien", "Yes", "tt0078748"]
+)
+cells = st.one_of(plausible, plausible, st.text(min_size=1, max_size=12))
+# CSV files of a kind the importer knows, with rows of anything.
+csv_files = st.builds(
+    lambda header, rows: "\n".join([header, *(",".join(row) for row in rows)]),
+    st.sampled_from(HEADERS),
+    st.lists(st.lists(cells, min_size=1, max_size=10), max_size=6),
+)
+
+
+def as_upload(value, name: str):
+    content = value if isinstance(value, bytes) else value.encode("utf-8", "replace")
+    return (io.BytesIO(content), name)
 
 
 def form_data(fields: list[str]) -> st.SearchStrategy[dict]:
-    drawn = st.fixed_dictionaries({field: values for field in fields})
-    return drawn.map(lambda data: {k: v for k, v in data.items() if v is not MISSING})
+    drawn = {
+        field: st.tuples(st.one_of(values, csv_files), st.sampled_from(FILE_NAMES)).map(
+            lambda pair: pair[0] if pair[0] is MISSING else as_upload(*pair)
+        )
+        if field == "file"
+        else values
+        for field in fields
+    }
+    return st.fixed_dictionaries(drawn).map(
+        lambda data: {k: v for k, v in data.items() if v is not MISSING}
+    )
 
 
 def stored_text(app) -> list[str]:
