@@ -97,7 +97,11 @@ def test_hsts_only_over_https(app, client):
     assert "Strict-Transport-Security" not in client.get("/login").headers
     response = client.get("/login", base_url=HTTPS)
     hsts = response.headers["Strict-Transport-Security"]
-    assert f"max-age={YEAR}" in hsts
+    assert f"max-age={YEAR}" in hsts and "includeSubDomains" in hsts
+    # Error pages too.
+    missing = client.get("/nowhere", base_url=HTTPS)
+    assert missing.status_code == 404
+    assert missing.headers["Strict-Transport-Security"] == hsts
     # Without a trusted proxy, a client's X-Forwarded-Proto changes nothing.
     spoofed = client.get("/login", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in spoofed.headers

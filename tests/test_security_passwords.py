@@ -262,3 +262,9 @@ def test_a_new_password_made_of_the_email_is_refused(app, logged_in):
 
 def auth_works(app, password: str) -> bool:
     return AuthActions(app.test_client()).login(password=password).status_code == 303
+
+
+def test_no_default_account_exists(app):
+    """The migrations create no user: nobody can log in before registering."""
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
