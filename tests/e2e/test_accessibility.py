@@ -1,0 +1,143 @@
+"""axe-core on every page, in both themes, and the structure a screen reader needs."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import (
+    AXE_JS,
+    add_movies_fast,
+    csrf_from,
+    register,
+    route_exists,
+    skip_or_fail,
+    unique_email,
+)
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.exists():
+        skip_or_fail(f"no {AXE_JS.relative_to(AXE_JS.parents[2])}: run `make axe`")
+    return AXE_JS.read_text()
+
+
+def axe_violations(page: Page, axe_source: str) -> list[str]:
+    """Serious and critical axe violations on the page, one line each."""
+    # Evaluated through the DevTools protocol, so the page's strict CSP still holds.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source)
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    assert results["passes"], "axe checked nothing"
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+
+
+def structure_problems(page: Page) -> list[str]:
+    """What axe does not insist on but the issue does."""
+    problems = []
+    if (count := page.locator("h1").count()) != 1:
+        problems.append(f"{count} h1 elements")
+    for role in ("banner", "main", "contentinfo"):
+        if page.get_by_role(role).count() != 1:
+            problems.append(f"no single {role} landmark")
+    if page.get_by_role("navigation").count() < 1:
+        problems.append("no navigation landmark")
+    skip = page.locator("a.skip-link")
+    if skip.get_attribute("href") != "#main" or page.locator("#main").count() != 1:
+        problems.append("no skip link to #main")
+    if page.locator("[role=alert]").count() != 1 or not page.locator("[role=status]"):
+        problems.append("no alert and status regions for flashes")
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(el => el.type !== 'hidden' && !el.labels.length
+                    && !el.getAttribute('aria-label'))
+            .map(el => el.name)"""
+    )
+    if unlabelled:
+        problems.append(f"controls without a label: {unlabelled}")
+    return problems
+
+
+def anonymous_pages(page: Page) -> list[str]:
+    page.goto("/login")
+    yield "login"
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    yield "login refused"
+    page.goto("/register")
+    yield "register"
+    page.get_by_label("Email").fill("nope")
+    page.get_by_role("main").get_by_role("button", name="Register").click()
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    yield "register refused"
+    page.goto("/watched")
+    yield "login wall"
+
+
+def own_pages(page: Page) -> list[str]:
+    register(page, unique_email("a11y"))
+    yield "watchlist empty"
+    page.goto("/watched")
+    yield "watched empty"
+    add_movies_fast(page, [(f"Film {n}", 2000 + n) for n in range(60)])
+    page.goto("/")
+    yield "watchlist, many pages"
+    first = page.locator("a.movie-title").first
+    movie_id = re.search(r"\d+$", first.get_attribute("href"))[0]
+    page.goto(f"/movies/{movie_id}")
+    yield "movie unwatched"
+    token = csrf_from(page)
+    page.request.post(f"/movies/{movie_id}/watched", form={"csrf_token": token})
+    page.request.post(
+        f"/movies/{movie_id}/rating", form={"csrf_token": token, "rating": "3.5"}
+    )
+    page.goto(f"/movies/{movie_id}")
+    yield "movie watched and rated"
+    page.goto("/watched")
+    yield "watched"
+    page.goto("/?q=zzz")
+    yield "watchlist, no match"
+    page.goto("/account")
+    yield "account"
+    page.goto("/no/such/page")
+    yield "error page"
+    if route_exists(page, "/stats"):
+        page.goto("/stats")
+        yield "stats"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_page_passes_axe(page: Page, axe_source: str, theme: str) -> None:
+    page.emulate_media(color_scheme=theme)
+    found = {}
+    for pages in (anonymous_pages(page), own_pages(page)):
+        for name in pages:
+            problems = axe_violations(page, axe_source) + structure_problems(page)
+            if problems:
+                found[name] = problems
+    assert not found, "\n".join(f"{name}: {p}" for name, p in found.items())
+
+
+def test_the_axe_check_does_catch_a_problem(page: Page, axe_source: str) -> None:
+    """A control for the test above: faint text and an unlabelled field are caught."""
+    page.goto("/login")
+    page.evaluate(
+        """() => {
+            document.querySelector('.lead, .aside').style.color = '#ccc';
+            document.querySelector('label[for=email]').remove();
+        }"""
+    )
+    found = " ".join(axe_violations(page, axe_source))
+    assert "color-contrast" in found
+    assert "label" in found
