@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     log_in,
     movie_button,
     rate,
+    register,
     route_exists,
     skip_or_fail,
     unique_email,
@@ -231,3 +232,29 @@ def test_the_whole_journey(page: Page, new_context, tmp_path) -> None:
     delete_account(page, email)
     if pending:
         skip_or_fail(f"import/export not checked: {', '.join(pending)} answer 404")
+
+
+def test_a_share_link_shows_watched_movies_to_anyone(page: Page, new_context) -> None:
+    """The share link belongs to another issue: checked once its route exists."""
+    email = unique_email("share")
+    register(page, email)
+    if not route_exists(page, "/account/share"):
+        skip_or_fail("/account/share answers 404 (its feature is not merged yet)")
+    add_movie(page, "Stalker", 1979)
+    movie_button(page, "Watched", "Stalker").click()
+    page.goto("/watched")
+    rate(page, "Stalker", "5")
+    form = form_for(page, "/account/share", ["/account"])
+    form.get_by_role("button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    share_url = re.search(r"(?:https?://[^\s\"'<]+)?/share/[\w-]+", page.content())[0]
+
+    stranger = new_context().new_page()
+    stranger.goto(share_url)
+    expect(stranger.get_by_role("heading", level=1)).to_be_visible()
+    expect(stranger.locator("main")).to_contain_text("Stalker")
+    expect(stranger.locator("body")).not_to_contain_text(email)
+    assert stranger.locator("form").count() == 0
+
+    form_for(page, "/account/share/delete", ["/account"]).get_by_role("button").click()
+    assert stranger.goto(share_url).status == 404
