@@ -141,3 +141,56 @@ def test_the_axe_check_does_catch_a_problem(page: Page, axe_source: str) -> None
     found = " ".join(axe_violations(page, axe_source))
     assert "color-contrast" in found
     assert "label" in found
+
+
+# WCAG 1.4.11: the parts of a control one must see (empty stars, field borders,
+# the focus ring) need 3:1 against what is behind them. axe checks only text.
+NON_TEXT_CONTRAST = """() => {
+    const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = c => rgb(c).map(v => v / 255)
+        .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+        .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const ratio = (a, b) => {
+        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+        return (hi + 0.05) / (lo + 0.05);
+    };
+    const behind = el => {
+        for (; el; el = el.parentElement) {
+            const c = getComputedStyle(el).backgroundColor;
+            if (!/rgba\\(.*, 0\\)$/.test(c)) return c;
+        }
+        return 'rgb(255, 255, 255)';
+    };
+    const empty = document.querySelector('.stars-rated .star:last-child label');
+    const filled = document.querySelector('.stars-rated .star:first-child label');
+    const field = document.querySelector('#q');
+    const ring = getComputedStyle(document.documentElement).getPropertyValue('--focus');
+    const probe = document.createElement('span');
+    probe.style.color = ring;
+    document.body.append(probe);
+    const focus = getComputedStyle(probe).color;
+    probe.remove();
+    return {
+        'empty star': ratio(getComputedStyle(empty).color, behind(empty)),
+        'filled star': ratio(getComputedStyle(filled).color, behind(filled)),
+        'field border': ratio(getComputedStyle(field).borderTopColor, behind(field)),
+        'focus ring': ratio(focus, behind(document.body)),
+    };
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_controls_stand_out_in_both_themes(page: Page, theme: str) -> None:
+    page.emulate_media(color_scheme=theme)
+    register(page, unique_email(f"contrast-{theme}"))
+    add_movies_fast(page, [("Ran", 1985), ("Ikiru", 1952)])
+    page.goto("/")
+    token = csrf_from(page)
+    for link in page.locator("a.movie-title").all():
+        movie = link.get_attribute("href")
+        page.request.post(f"{movie}/watched", form={"csrf_token": token})
+    page.request.post(f"{movie}/rating", form={"csrf_token": token, "rating": "2"})
+    page.goto("/watched")
+    ratios = page.evaluate(NON_TEXT_CONTRAST)
+    weak = {part: round(value, 2) for part, value in ratios.items() if value < 3}
+    assert not weak, f"below 3:1 in the {theme} theme: {weak}"
