@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,12 +25,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def pytest_report_header() -> str:
-    if CHROMIUM.exists():
-        return f"browser tests: Chromium at {CHROMIUM}"
-    return (
-        f"browser tests: SKIPPED, no Chromium at {CHROMIUM} (apt-get install chromium)"
-    )
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_failure_artifacts() -> None:
+    """Failure screenshots of an earlier run must not pass for this run's."""
+    shutil.rmtree(ARTIFACTS / "failures", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
