@@ -13,6 +13,8 @@ from tests.e2e.helpers import (
 )
 
 SIZES = {"phone": (375, 800), "desktop": (1280, 800)}
+# The ends of the range the layout is made for, checked at the same time.
+EXTREMES = {"phone": 360, "desktop": 1440}
 MOVIES = [
     ("The Shawshank Redemption", 1994),
     ("Spirited Away", 2001),
@@ -21,17 +23,28 @@ MOVIES = [
     ("Cléo de 5 à 7", 1962),
     ("Paddington 2", 2017),
     ("A film whose title has no year", None),
+    ("Unbreakable" * 18, 2000),  # one long word must wrap, not widen the page
 ]
 
 
-def check_and_keep(page: Page, name: str, size: str, theme: str) -> None:
-    """No horizontal scrollbar, then a full-page screenshot."""
-    page.wait_for_load_state()
-    overflow = page.evaluate(
+def sideways_overflow(page: Page) -> int:
+    return page.evaluate(
         "() => document.documentElement.scrollWidth - "
         "document.documentElement.clientWidth"
     )
-    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size}"
+
+
+def check_and_keep(page: Page, name: str, size: str, theme: str) -> None:
+    """No horizontal scrollbar at this size or the extreme beyond it, and a
+    full-page screenshot."""
+    page.wait_for_load_state()
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": EXTREMES[size], "height": height})
+    overflow = sideways_overflow(page)
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {EXTREMES[size]}"
+    page.set_viewport_size({"width": width, "height": height})
+    overflow = sideways_overflow(page)
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}"
     path = ARTIFACTS / "screens" / f"{name}-{size}-{theme}.png"
     page.screenshot(path=path, full_page=True)
 
