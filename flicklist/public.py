@@ -1,12 +1,28 @@
-"""Routes open to everyone: the health check and the favicon."""
+"""Routes open to everyone: the health check, the favicon and shared lists."""
+
+from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from flicklist.extensions import db, limiter
+from flicklist.movies.queries import Page, movie_page, page_number
+from flicklist.sharing import find_share_link
 
 bp = Blueprint("public", __name__)
+
+
+def share_limit() -> str:
+    return current_app.config["SHARE_RATE_LIMIT"]
 
 
 @bp.get("/healthz")
@@ -31,3 +47,43 @@ def favicon():
         mimetype="image/svg+xml",
         max_age=86400,
     )
+
+
+@bp.get("/share/<token>")
+@limiter.limit(share_limit)
+def shared_list(token: str):
+    """A read-only list for anyone holding the token; unknown tokens are 404.
+
+    Limited per client address, so tokens cannot be guessed by brute force.
+    """
+    link = find_share_link(token)
+    if link is None:
+        abort(404)
+    number = page_number(request.args.get("page"))
+    page_of = partial(
+        movie_page,
+        link.user_id,
+        q="",
+        number=number,
+        per_page=current_app.config["MOVIES_PER_PAGE"],
+    )
+    watched = page_of(watched=True, sort="watched")
+    to_watch = page_of(watched=False, sort="added") if link.include_watchlist else None
+    # One `page` walks both lists together, so one pager serves the page.
+    pages = Page(
+        rows=[],
+        number=number,
+        has_next=watched.has_next or bool(to_watch and to_watch.has_next),
+    )
+    return render_template(
+        "public/shared_list.html", watched=watched, to_watch=to_watch, page=pages
+    )
+
+
+@bp.after_request
+def keep_shared_lists_private(response: Response) -> Response:
+    """Shared lists stay out of search engines, and their URL out of Referer."""
+    if request.endpoint == "public.shared_list":
+        response.headers["X-Robots-Tag"] = "noindex"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,4 +1,4 @@
-from . import account  # noqa: F401  (adds the account views to bp)
+from . import account, share  # noqa: F401  (add the account and share views to bp)
 from .views import bp
 
 __all__ = ["bp"]

@@ -10,6 +10,7 @@ from flicklist.auth.forms import (
     EmptyForm,
     ShareForm,
 )
+from flicklist.auth.share import take_new_share_url
 from flicklist.auth.views import bp
 from flicklist.extensions import db, limiter
 from flicklist.forms import flash_errors
@@ -48,6 +49,7 @@ def account():
         sessions=active_sessions(user),
         current_session_id=user.current_session.id,
         share_link=user.share_link,
+        new_share_url=take_new_share_url(),
     )
 
 

@@ -117,9 +117,17 @@ class RatingForm(FlaskForm):
             raise ValidationError("A rating is from 0.5 to 5 stars, in half stars.")
 
 
+def normalise_note(value: str | None) -> str | None:
+    """Browsers send line breaks as CRLF: count and keep each as one character."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 class NoteForm(FlaskForm):
     note = TextAreaField(
         "Note",
+        filters=[normalise_note],
         validators=[
             Length(max=NOTE_MAX, message=f"A note is at most {NOTE_MAX:,} characters."),
             NoControlCharacters(allow_line_breaks=True),

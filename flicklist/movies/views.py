@@ -53,7 +53,12 @@ def list_arguments(sorts: tuple[str, ...]) -> tuple[str, str, int]:
 
 def own_movie_or_404(movie_id: int) -> Movie:
     """The current user's movie; another user's id is simply not found."""
-    movie = db.session.scalar(own_movie_query(current_user.id, movie_id))
+    query = own_movie_query(current_user.id, movie_id)
+    if request.method == "POST":
+        # Lock the row until commit, so two POSTs at once (a double click) cannot
+        # both count from the same viewing_count. SQLite already has BEGIN IMMEDIATE.
+        query = query.with_for_update()
+    movie = db.session.scalar(query)
     if movie is None:
         abort(404)
     return movie
