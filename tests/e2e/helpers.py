@@ -103,3 +103,14 @@ def movie_button(page: Page, action: str, title: str) -> Locator:
     """A row's button, e.g. "Watched: Heat" (Chromium may read it "Watched : Heat")."""
     name = re.compile(rf"^{re.escape(action)} ?: {re.escape(title)}$")
     return page.get_by_role("button", name=name)
+
+
+def make_share_link(page: Page, include_watchlist: bool = True) -> str | None:
+    """Create a share link on the account page; None while that feature is missing."""
+    if not route_exists(page, "/account/share"):
+        return None
+    page.goto("/account")
+    if include_watchlist:
+        page.get_by_label("Include my watchlist").check()
+    page.locator("form[action$='/account/share']").get_by_role("button").click()
+    return page.locator("#share-url").input_value()

@@ -8,6 +8,7 @@ from tests.e2e.helpers import (
     ARTIFACTS,
     add_movies_fast,
     csrf_from,
+    make_share_link,
     register,
     unique_email,
 )
@@ -105,5 +106,8 @@ def test_main_pages_fit_and_are_kept(page: Page, size: str, theme: str) -> None:
     check_and_keep(page, "movie-unwatched", size, theme)
     page.goto("/account")
     check_and_keep(page, "account", size, theme)
+    if share_url := make_share_link(page):
+        page.goto(share_url)
+        check_and_keep(page, "shared-list", size, theme)
     page.goto("/no-such-page")
     check_and_keep(page, "error-404", size, theme)
