@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,10 +76,9 @@ def wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"the app server did not answer:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+@contextmanager
+def app_server(folder: Path, **settings: str) -> Iterator[str]:
     """`flask run` on a free loopback port with a fresh, migrated SQLite database."""
-    folder = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'flicklist.sqlite'}",
@@ -88,6 +88,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         "FLASK_ARGON2_MEMORY_COST_KIB": "64",
         "FLASK_DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "flicklist"]
@@ -108,6 +109,21 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The app for the browser tests: rate limits off, cheap password hashes."""
+    with app_server(tmp_path_factory.mktemp("live")) as url:
+        yield url
+
+
+@pytest.fixture
+def rate_limited_server(tmp_path) -> Iterator[str]:
+    """A second server, for the tests about rate limits: at most 3 failed logins."""
+    settings = {"FLASK_RATELIMIT_ENABLED": "true", "FLASK_LOGIN_RATE_LIMIT": "3/minute"}
+    with app_server(tmp_path, **settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

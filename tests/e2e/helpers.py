@@ -62,6 +62,9 @@ def add_movies_fast(page: Page, titles: list[tuple[str, int | None]]) -> None:
             max_redirects=0,
         )
         assert response.status in {302, 303}, response.status
+        assert response.headers["location"] == "/", response.headers["location"]
+    page.goto("/")  # shows the flashes those requests left: none may be an error
+    assert not page.locator(".flash-error").all_inner_texts()
 
 
 def route_exists(page: Page, path: str) -> bool:

@@ -96,8 +96,9 @@ def own_pages(page: Page) -> list[str]:
     yield "watchlist empty"
     page.goto("/watched")
     yield "watched empty"
-    add_movies_fast(page, [(f"Film {n}", 2000 + n) for n in range(60)])
+    add_movies_fast(page, [(f"Film {n}", 1950 + n) for n in range(60)])
     page.goto("/")
+    expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
     yield "watchlist, many pages"
     first = page.locator("a.movie-title").first
     movie_id = re.search(r"\d+$", first.get_attribute("href"))[0]

@@ -100,7 +100,7 @@ def check_every_stop(page: Page, where: str) -> None:
 def tab_to(page: Page, name: str | re.Pattern, key: str = "Tab") -> None:
     """Move focus by Tab (or Shift+Tab) alone until the named control has it."""
     seen = []
-    for _ in range(150):
+    for _ in range(400):
         focused = press(page, key)
         label = focused["name"] if focused else ""
         seen.append(label)
@@ -124,8 +124,11 @@ def test_every_control_is_reachable_with_visible_focus(page: Page) -> None:
     type_into(page, "Verify password", PASSWORD)
     go(page)
     expect(page.locator(".flash-success")).to_be_visible()
-    add_movies_fast(page, [(f"Tab stop {n}", 1990 + n) for n in range(52)])
+    add_movies_fast(page, [(f"Tab stop {n}", 1950 + n) for n in range(52)])
+    page.goto("/?page=2")
+    check_every_stop(page, "watchlist, page 2")
     page.goto("/")
+    expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
     check_every_stop(page, "watchlist")
     movie = page.locator("a.movie-title").first.get_attribute("href")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
@@ -209,6 +212,16 @@ def test_the_journey_by_keyboard_alone(page: Page) -> None:
     type_into(page, "Search", "hea")
     go(page)
     assert listed_titles(page) == ["Heat"]
+    add_movies_fast(page, [(f"Keyed {n:02}", 1950 + n) for n in range(50)])
+    page.goto("/?sort=title")
+    tab_to(page, re.compile(r"Next page\W*"))
+    go(page)
+    expect(page).to_have_url(re.compile(r"page=2"))
+    assert listed_titles(page) == ["Keyed 48", "Keyed 49"]
+    tab_to(page, re.compile(r"\W*Previous page"))
+    go(page)
+    type_into(page, "Search", "hea")
+    go(page)
     tab_to(page, "Heat")
     go(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Heat")
