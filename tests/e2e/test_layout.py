@@ -10,6 +10,7 @@ from tests.e2e.helpers import (
     csrf_from,
     make_share_link,
     register,
+    route_exists,
     unique_email,
 )
 
@@ -104,6 +105,9 @@ def test_main_pages_fit_and_are_kept(page: Page, size: str, theme: str) -> None:
     check_and_keep(page, "movie", size, theme)
     page.goto(f"/movies/{ids[-1]}")
     check_and_keep(page, "movie-unwatched", size, theme)
+    if route_exists(page, "/stats"):
+        page.goto("/stats")
+        check_and_keep(page, "stats", size, theme)
     page.goto("/account")
     check_and_keep(page, "account", size, theme)
     if share_url := make_share_link(page):
