@@ -161,7 +161,7 @@ def import_and_export(page: Page, tmp_path) -> None:
     pages = ["/", "/import", "/account", "/stats", "/watched"]
     form = form_for(page, "/import", pages)
     form.locator("input[type=file]").set_input_files(upload)
-    form.get_by_role("button").click()
+    form.locator("[type=submit]").click()
     expect(page.locator(".flash-error")).to_have_count(0)
     expect(page.locator(".flash").first).to_contain_text("1")
     page.goto("/?q=Samoura")
@@ -247,7 +247,7 @@ def test_a_share_link_shows_watched_movies_to_anyone(page: Page, new_context) ->
     page.goto("/watched")
     rate(page, "Stalker", "5")
     form = form_for(page, "/account/share", ["/account"])
-    form.get_by_role("button").click()
+    form.locator("[type=submit]").click()
     expect(page.locator(".flash-success")).to_be_visible()
     share_url = re.search(r"(?:https?://[^\s\"'<]+)?/share/[\w-]+", page.content())[0]
 
@@ -258,5 +258,6 @@ def test_a_share_link_shows_watched_movies_to_anyone(page: Page, new_context) ->
     expect(stranger.locator("body")).not_to_contain_text(email)
     assert stranger.locator("form").count() == 0
 
-    form_for(page, "/account/share/delete", ["/account"]).get_by_role("button").click()
+    revoke = form_for(page, "/account/share/delete", ["/account"])
+    revoke.locator("[type=submit]").click()
     assert stranger.goto(share_url).status == 404
