@@ -71,12 +71,15 @@ def watch_and_rate(page: Page, ids: list[str], ratings: list[str]) -> None:
             )
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("theme", ["light", "dark", "forced-colors"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_main_pages_fit_and_are_kept(page: Page, size: str, theme: str) -> None:
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
-    page.emulate_media(color_scheme=theme)
+    if theme == "forced-colors":  # Windows' high-contrast modes
+        page.emulate_media(forced_colors="active")
+    else:
+        page.emulate_media(color_scheme=theme)
 
     page.goto("/login")
     check_and_keep(page, "login", size, theme)
