@@ -90,12 +90,36 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=get_metadata(), **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table by dropping it; with foreign keys
+            # on, SQLite would cascade that drop to the child rows. The pragma only
+            # works outside a transaction, so it goes to the raw connection.
+            set_sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(
+                connection=connection, target_metadata=get_metadata(), **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql(
+                        "PRAGMA foreign_key_check"
+                    ).fetchall()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken: {broken[:5]}")
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.commit()
+                set_sqlite_foreign_keys(connection, on=True)
+
+
+def set_sqlite_foreign_keys(connection, on):
+    connection.connection.driver_connection.execute(
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"
+    )
 
 
 if context.is_offline_mode():

@@ -289,3 +289,10 @@ def test_another_users_movie_is_not_found_and_unchanged(
 def test_unknown_or_huge_ids_are_404(logged_in, movie_id):
     assert logged_in.get(f"/movies/{movie_id}").status_code == 404
     assert post(logged_in, f"/movies/{movie_id}/delete", {}).status_code == 404
+
+
+def test_a_title_that_grows_when_case_folded_is_accepted(app, logged_in):
+    title = "ﬃ" * 200  # casefold() makes each of these three characters
+    response = post(logged_in, "/movies", {"title": title}, follow_redirects=True)
+    assert response.status_code == 200
+    assert [movie.title for movie in movies(app)] == [title]

@@ -1,4 +1,4 @@
-from . import actions  # noqa: F401  (adds the movie actions to bp)
+from . import actions, stats, transfer  # noqa: F401  (add their views to bp)
 from .views import bp
 
 __all__ = ["bp"]

@@ -1,9 +1,10 @@
-"""Movie forms: add a movie, record a viewing, rate, keep a note."""
+"""Movie forms: add a movie, record a viewing, rate, keep a note, import a file."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -132,4 +133,12 @@ class NoteForm(FlaskForm):
             Length(max=NOTE_MAX, message=f"A note is at most {NOTE_MAX:,} characters."),
             NoControlCharacters(allow_line_breaks=True),
         ],
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file to import.")],
+        render_kw={"accept": ".csv,text/csv"},
     )

@@ -81,3 +81,43 @@ def refresh_watch_state(movie: Movie) -> None:
 
 def set_rating(movie: Movie, halves: int | None) -> None:
     movie.rating_halves = halves
+
+
+def watch_state(viewings: list[date | None]) -> dict:
+    """The watched flag, count and latest date that these viewings make."""
+    dated = [watched_on for watched_on in viewings if watched_on is not None]
+    return {
+        "watched": bool(viewings),
+        "viewing_count": len(viewings),
+        "last_watched_on": max(dated, default=None),
+    }
+
+
+def insert_movies(rows: list[dict]) -> None:
+    """Many new movies in bulk; every row holds every column.
+
+    No RETURNING: SQLite then sends one INSERT a row, which is far slower than
+    reading the new ids back with one query (see movie_ids).
+    """
+    if rows:
+        db.session.execute(sa.insert(Movie.__table__), rows)
+
+
+def movie_ids(user_id: int) -> dict[tuple[str, int | None], int]:
+    """The ids of the user's movies by (title key, year), in one query."""
+    rows = db.session.execute(
+        sa.select(Movie.title_key, Movie.year, Movie.id).where(Movie.user_id == user_id)
+    )
+    return {(key, year): movie_id for key, year, movie_id in rows}
+
+
+def insert_viewings(rows: list[dict]) -> None:
+    """Many viewings in bulk; the caller sets their movies' state with watch_state."""
+    if rows:
+        db.session.execute(sa.insert(Viewing.__table__), rows)
+
+
+def update_movies(rows: list[dict]) -> None:
+    """Bulk update by primary key; every row holds the same columns."""
+    if rows:
+        db.session.execute(sa.update(Movie), rows)

@@ -1,0 +1,95 @@
+"""The stats page: counts, average rating, a rating histogram, films watched a month."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_login import current_user
+
+from flicklist.extensions import db
+from flicklist.models import Movie, Viewing
+from flicklist.movies.charts import bar_chart
+from flicklist.movies.views import bp
+from flicklist.templating import stars
+from flicklist.timeutil import today
+
+MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Counts:
+    to_watch: int
+    watched: int
+    rated: int
+    average_halves: float | None
+
+    @property
+    def average(self) -> str:
+        if self.average_halves is None:
+            return ""
+        return f"{self.average_halves / 2:.1f}"
+
+
+def movie_counts(user_id: int) -> Counts:
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((Movie.watched.is_(False), 1))),
+            sa.func.count(sa.case((Movie.watched.is_(True), 1))),
+            sa.func.count(Movie.rating_halves),
+            sa.func.avg(Movie.rating_halves),
+        ).where(Movie.user_id == user_id)
+    ).one()
+    average = None if row[3] is None else float(row[3])
+    return Counts(row[0], row[1], row[2], average)
+
+
+def rating_histogram(user_id: int) -> list[tuple[str, int]]:
+    """How many movies have each rating, 0.5 to 5."""
+    counts = dict(
+        db.session.execute(
+            sa.select(Movie.rating_halves, sa.func.count())
+            .where(Movie.user_id == user_id, Movie.rating_halves.is_not(None))
+            .group_by(Movie.rating_halves)
+        ).all()
+    )
+    return [(stars(halves), counts.get(halves, 0)) for halves in range(1, 11)]
+
+
+def month_starts(last: date, months: int = MONTHS) -> list[date]:
+    """The first day of each of the last `months` months, oldest first."""
+    index = last.year * 12 + last.month - 1
+    return [
+        date((index - back) // 12, (index - back) % 12 + 1, 1)
+        for back in range(months - 1, -1, -1)
+    ]
+
+
+def monthly_viewings(user_id: int) -> list[tuple[date, int]]:
+    """Dated viewings in each of the last twelve months, this month included."""
+    months = month_starts(today())
+    per_day = db.session.execute(
+        sa.select(Viewing.watched_on, sa.func.count())
+        .join(Movie)
+        .where(Movie.user_id == user_id, Viewing.watched_on >= months[0])
+        .group_by(Viewing.watched_on)
+    ).all()
+    per_month: Counter[date] = Counter()
+    for day, count in per_day:
+        per_month[day.replace(day=1)] += count
+    return [(month, per_month[month]) for month in months]
+
+
+@bp.get("/stats")
+def stats():
+    ratings = rating_histogram(current_user.id)
+    months = monthly_viewings(current_user.id)
+    return render_template(
+        "movies/stats.html",
+        counts=movie_counts(current_user.id),
+        ratings=bar_chart(ratings),
+        rating_rows=ratings,
+        months=bar_chart([(month.strftime("%b"), count) for month, count in months]),
+        month_rows=[(month.strftime("%B %Y"), count) for month, count in months],
+    )

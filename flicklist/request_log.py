@@ -1,0 +1,73 @@
+"""One structured log line per request: method, path, status, duration and user id."""
+
+import json
+import logging
+import re
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, request
+
+logger = logging.getLogger("flicklist.request")
+
+# Parts of a path that are secrets in themselves (share links): never logged.
+SECRET_VIEW_ARGS = ("token",)
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def logged_path() -> str:
+    """The path without its query string, with secret path parts blanked out."""
+    path = request.path
+    for name in SECRET_VIEW_ARGS:
+        value = (request.view_args or {}).get(name)
+        if value:
+            path = path.replace(str(value), "[redacted]")
+    return path
+
+
+def logged_user_id() -> int | None:
+    """The user id when this request loaded its user; never loads it just to log.
+
+    Flask-Login keeps the loaded user in `g._login_user`; static files and failed
+    requests must not pay for (or fail on) a database query here.
+    """
+    user = g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.id
+
+
+def request_record(response: Response) -> dict:
+    started = g.get("request_started")
+    duration = (time.perf_counter() - started) * 1000 if started else None
+    request_id = request.headers.get("X-Request-ID", "")
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "method": request.method,
+        "path": logged_path(),
+        "status": response.status_code,
+        "duration_ms": round(duration, 1) if duration is not None else None,
+        "user_id": logged_user_id(),
+        "ip": request.remote_addr,
+        "request_id": request_id if REQUEST_ID.fullmatch(request_id) else None,
+    }
+
+
+def log_request(response: Response) -> Response:
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(json.dumps(request_record(response)))
+    return response
+
+
+def register_request_log(app: Flask) -> None:
+    """Time every request and log it once its response is ready.
+
+    Gunicorn's config sends this logger to stdout; elsewhere it stays quiet
+    unless logging is configured for it.
+    """
+    app.before_request_funcs.setdefault(None, []).insert(0, start_timer)
+    app.after_request(log_request)

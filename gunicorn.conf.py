@@ -1,0 +1,90 @@
+"""Gunicorn settings for `gunicorn wsgi:app`, tuned by GUNICORN_* variables."""
+
+import os
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+workers = env_int("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1)
+# More than one thread switches gunicorn to its gthread worker.
+threads = env_int("GUNICORN_THREADS", 1)
+timeout = env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
+proc_name = os.environ.get("GUNICORN_PROC_NAME", "flicklist")
+
+# Load the app once in the master: a missing SECRET_KEY then stops gunicorn with
+# the app's one-line message instead of a crash loop of workers, and workers
+# start faster. Code changes need a restart (not a HUP) to take effect.
+preload_app = True
+
+# Every gunicorn of a user shares one default control socket path, so several
+# servers on one machine would fight over it: off unless given a path of its own.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+
+LOG_LEVEL = os.environ.get("GUNICORN_LOG_LEVEL", "info").upper()
+# The app's request log (flicklist/request_log.py, one JSON line per request with
+# the user id and no secrets) is the access log, on stdout; gunicorn's own access
+# lines would repeat it with query strings, so they are on only when asked for.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"},
+        "message": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "stream": "ext://sys.stderr",
+        },
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "stream": "ext://sys.stdout",
+        },
+        "requests": {
+            "class": "logging.StreamHandler",
+            "formatter": "message",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "root": {"level": LOG_LEVEL, "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": LOG_LEVEL, "handlers": [], "propagate": True},
+        # Alembic chats at INFO when imported; keep the first line of a failed
+        # start the app's own message.
+        "alembic": {"level": "WARNING"},
+        "gunicorn.access": {
+            "level": "INFO" if env_flag("GUNICORN_ACCESS_LOG") else "WARNING",
+            "handlers": ["stdout"],
+            "propagate": False,
+        },
+        "flicklist.request": {
+            "level": "INFO",
+            "handlers": ["requests"],
+            "propagate": False,
+        },
+    },
+}
+
+
+def post_fork(server, worker) -> None:
+    """Each worker opens its own database connections, never the master's."""
+    from flicklist.extensions import db
+
+    app = server.app.wsgi()
+    with app.app_context():
+        for engine in db.engines.values():
+            # close=False: the master's connections belong to the master.
+            engine.dispose(close=False)

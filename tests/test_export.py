@@ -1,0 +1,163 @@
+"""GET /export.csv: the contract's columns, exact titles, streamed; it round-trips."""
+
+import csv
+import io
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from flicklist.extensions import db
+from flicklist.models import Movie, Viewing, title_key
+from flicklist.movies import exporter
+from flicklist.timeutil import today
+from tests.conftest import create_movie, create_user, flash_text, post
+from tests.test_import import counts, stored, upload
+
+HEADER = "Title,Year,Watched,WatchedDate,Rating,Added"
+
+TRICKY_TITLES = [
+    "Crouching Tiger, Hidden Dragon",
+    'She said "hi", then left',
+    "Two  spaces  inside",
+    '=HYPERLINK("x")',
+    "Amélie — 天気の子 🎬",
+    "<script>alert(1)</script>",
+]
+
+
+def seed(app, user_id: int) -> None:
+    """Movies of every shape: unwatched, rated and put back, watched with and
+    without dates, rewatched."""
+    with app.app_context():
+        rows = [
+            ("Alien", 1979, None, [], datetime(2024, 1, 1, 9, 30)),
+            (
+                "Heat",
+                1995,
+                9,
+                [date(2023, 5, 1), date(2024, 2, 3)],
+                datetime(2024, 1, 2),
+            ),
+            ("Stalker", None, 8, [None], datetime(2024, 1, 3)),
+            ("Cats", 2019, 1, [], datetime(2024, 1, 4)),  # rated, then put back
+        ] + [
+            (title, 2000 + i, None, [date(2024, 3, 1)], datetime(2024, 2, 1 + i))
+            for i, title in enumerate(TRICKY_TITLES)
+        ]
+        for title, year, halves, viewings, added_at in rows:
+            dated = [day for day in viewings if day]
+            movie = Movie(
+                user_id=user_id,
+                title=title,
+                title_key=title_key(title),
+                year=year,
+                rating_halves=halves,
+                added_at=added_at,
+                watched=bool(viewings),
+                viewing_count=len(viewings),
+                last_watched_on=max(dated, default=None),
+            )
+            db.session.add(movie)
+            db.session.flush()
+            db.session.add_all(
+                Viewing(movie_id=movie.id, watched_on=d) for d in viewings
+            )
+        db.session.commit()
+
+
+def rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_export_follows_the_contract(app, logged_in, user):
+    seed(app, user)
+    response = logged_in.get("/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.mimetype_params.get("charset", "utf-8").lower() == "utf-8"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert f'filename="flicklist-{today().isoformat()}.csv"' in disposition
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[0] == HEADER
+    assert not text.startswith("\ufeff")
+    exported = rows(response)
+    assert exported[:4] == [
+        {"Title": "Alien", "Year": "1979", "Watched": "no", "WatchedDate": "",
+         "Rating": "", "Added": "2024-01-01"},
+        {"Title": "Heat", "Year": "1995", "Watched": "yes",
+         "WatchedDate": "2024-02-03", "Rating": "4.5", "Added": "2024-01-02"},
+        {"Title": "Stalker", "Year": "", "Watched": "yes", "WatchedDate": "",
+         "Rating": "4", "Added": "2024-01-03"},
+        {"Title": "Cats", "Year": "2019", "Watched": "no", "WatchedDate": "",
+         "Rating": "0.5", "Added": "2024-01-04"},
+    ]  # fmt: skip
+    assert [row["Title"] for row in exported[4:]] == TRICKY_TITLES
+
+
+def test_titles_are_quoted_only_where_csv_needs_it(app, logged_in, user):
+    seed(app, user)
+    text = logged_in.get("/export.csv").get_data(as_text=True)
+    assert "\r\nAlien,1979,no,,,2024-01-01\r\n" in text
+    assert '"Crouching Tiger, Hidden Dragon",2000,' in text
+    assert '"She said ""hi"", then left",2001,' in text
+    assert "<script>alert(1)</script>,2005," in text
+
+
+def test_an_empty_list_exports_the_header(logged_in):
+    response = logged_in.get("/export.csv")
+    assert response.get_data(as_text=True).splitlines() == [HEADER]
+
+
+def test_export_holds_only_the_users_own_movies(app, logged_in, user, password_hash):
+    other = create_user(app, "bob@example.com", password_hash)
+    create_movie(app, other, "Bob's secret film", 2001)
+    create_movie(app, user, "Mine", 2002)
+    assert [row["Title"] for row in rows(logged_in.get("/export.csv"))] == ["Mine"]
+
+
+def test_export_needs_login(client):
+    response = client.get("/export.csv")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_export_is_streamed_in_batches(app, user, monkeypatch):
+    monkeypatch.setattr(exporter, "BATCH_SIZE", 3)
+    with app.app_context():
+        db.session.execute(
+            sa.insert(Movie.__table__),
+            [
+                {"user_id": user, "title": f"Film {n}", "title_key": f"film {n}",
+                 "added_at": datetime(2024, 1, 1), "note": "", "watched": False,
+                 "viewing_count": 0}
+                for n in range(10)
+            ],
+        )  # fmt: skip
+        db.session.commit()
+        chunks = list(exporter.export_lines(user))
+    # The header, then one chunk per batch of three.
+    assert len(chunks) == 1 + 4
+    assert chunks[0] == HEADER + "\r\n"
+    assert sum(chunk.count("\r\n") for chunk in chunks) == 11
+
+
+def test_round_trip_export_then_import_into_an_empty_account(
+    app, client, auth, logged_in, user
+):
+    seed(app, user)
+    first = logged_in.get("/export.csv").get_data()
+    post(logged_in, "/logout")
+    auth.register("bob@example.com")
+    page = client.get(upload(client, first, "flicklist-export.csv").location)
+    assert counts(page)["added"] == 4 + len(TRICKY_TITLES)
+    assert counts(page)["rejected"] == 0, flash_text(page)
+    second = client.get("/export.csv").get_data()
+    assert second == first
+    # A second import of the same file adds nothing and changes nothing.
+    before = stored(app)
+    page = client.get(upload(client, second, "flicklist-export.csv").location)
+    assert counts(page)["added"] == 0
+    assert counts(page)["duplicates"] == 4 + len(TRICKY_TITLES)
+    assert stored(app) == before
+    assert client.get("/export.csv").get_data() == first
