@@ -6,8 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint format clean bench
+.PHONY: run test lint format clean axe bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +32,20 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(VENV)/.installed-dev lint
+# axe-core for the browser tests' accessibility checks (node_modules/ is git-ignored).
+# Without npm the checks skip; with CI=true they then fail.
+$(AXE): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "make: npm not found: the axe-core accessibility checks will be skipped"; \
+	elif npm ci --no-audit --no-fund --silent; then touch $@; \
+	else echo "make: npm ci failed: the axe-core checks will be skipped"; \
+		[ "$${CI:-}" != "true" ]; fi
+
+axe: $(AXE)
+
+test: $(VENV)/.installed-dev lint axe
+	@[ -x "$(CHROMIUM)" ] || echo "make: no Chromium at $(CHROMIUM):" \
+		"the browser tests in tests/e2e will be skipped (apt-get install chromium)"
 	$(BIN)/pytest
 
 format: $(VENV)/.installed-dev
@@ -38,7 +53,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts node_modules *.egg-info
 
 # Benchmarks (needs wrk: installed from Debian's packages when missing).
 bench: $(VENV)/.installed-dev

@@ -8,6 +8,8 @@ MIB = 1024 * 1024
 class Config:
     """Settings shared by every environment; secure unless a subclass relaxes them."""
 
+    DEBUG_ALLOWED = True
+
     SECRET_KEY: str | None = None
     # None means "SQLite file in the instance folder" (resolved in create_app).
     SQLALCHEMY_DATABASE_URI: str | None = None
@@ -45,6 +47,8 @@ class Config:
 
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Redis down: count in this process meanwhile rather than answer 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "flicklist"
@@ -82,4 +86,6 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     REQUIRE_SECRET_KEY = True
+    DEBUG = False
+    DEBUG_ALLOWED = False
     PROXY_FIX_HOPS = 1

@@ -3,6 +3,7 @@
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
@@ -24,6 +25,13 @@ from flicklist.sessions import load_user
 from flicklist.static_files import register_static_versions
 from flicklist.templating import register_template_helpers
 
+DURATION_SETTINGS = (
+    "SESSION_IDLE_TIMEOUT",
+    "SESSION_ABSOLUTE_TIMEOUT",
+    "SESSION_TOUCH_INTERVAL",
+    "REMEMBER_COOKIE_DURATION",
+)
+
 
 def create_app(
     config_class: type = DevelopmentConfig, overrides: dict | None = None
@@ -35,8 +43,12 @@ def create_app(
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(app)
+    if not app.config["DEBUG_ALLOWED"]:
+        # FLASK_DEBUG=1 left in a production environment must not turn debug on.
+        app.config["DEBUG"] = False
     configure_database_url(app)
     secure_cookie_names(app)
+    normalise_durations(app)
     if app.config["PROXY_FIX_HOPS"]:
         hops = int(app.config["PROXY_FIX_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -95,6 +107,14 @@ def secure_cookie_names(app: Flask) -> None:
         name = app.config[f"{prefix}_COOKIE_NAME"]
         if name.startswith("__Host-") and not app.config[f"{prefix}_COOKIE_SECURE"]:
             app.config[f"{prefix}_COOKIE_NAME"] = name.removeprefix("__Host-")
+
+
+def normalise_durations(app: Flask) -> None:
+    """Durations from the environment arrive as seconds; the code wants timedelta."""
+    for key in DURATION_SETTINGS:
+        value = app.config[key]
+        if not isinstance(value, timedelta):
+            app.config[key] = timedelta(seconds=float(value))
 
 
 def register_request_limits(app: Flask) -> None:

@@ -8,7 +8,7 @@ in the remember-me cookie. Here that is a random token whose SHA-256 is a row of
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, request, session
+from flask import Response, after_this_request, current_app, request, session
 from flask_login import login_user, logout_user
 
 from flicklist.extensions import db
@@ -59,7 +59,26 @@ def end_current_session(user: User) -> None:
 def forget_login() -> None:
     """Clear the login and every other trace of it from the browser's cookies."""
     logout_user()
+    # This also drops Flask-Login's note to clear the remember-me cookie, which it
+    # would delete without `Secure` anyway: browsers ignore that for `__Host-` names.
     session.clear()
+    after_this_request(clear_remember_cookie)
+
+
+def clear_remember_cookie(response: Response) -> Response:
+    """Expire the remember-me cookie with the attributes it was set with."""
+    config = current_app.config
+    # Pages of the account may linger in the browser's cache or storage: drop them.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    response.delete_cookie(
+        config["REMEMBER_COOKIE_NAME"],
+        path=config.get("REMEMBER_COOKIE_PATH", "/"),
+        domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+        secure=config["REMEMBER_COOKIE_SECURE"],
+        httponly=config["REMEMBER_COOKIE_HTTPONLY"],
+        samesite=config["REMEMBER_COOKIE_SAMESITE"],
+    )
+    return response
 
 
 def end_other_sessions(user: User) -> int:

@@ -108,7 +108,10 @@ def test_sign_out_other_sessions(app, client, logged_in):
     AuthActions(other).login()
     assert "this session" in client.get("/account").get_data(as_text=True)
     response = post(
-        client, "/account/sessions/others/delete", {}, follow_redirects=True
+        client,
+        "/account/sessions/others/delete",
+        {"confirm_password": PASSWORD},
+        follow_redirects=True,
     )
     assert "Signed out 1 other session." in flash_text(response)
     assert other.get("/").status_code == 302

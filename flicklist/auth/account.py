@@ -8,11 +8,12 @@ from flicklist.auth.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     EmptyForm,
+    EndSessionsForm,
     ShareForm,
 )
 from flicklist.auth.share import take_new_share_url
 from flicklist.auth.views import bp
-from flicklist.extensions import db, limiter
+from flicklist.extensions import client_address, db, limiter
 from flicklist.forms import flash_errors
 from flicklist.models import User
 from flicklist.passwords import hash_password, verify_password
@@ -27,6 +28,18 @@ from flicklist.sessions import (
 
 def account_limit() -> str:
     return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def account_key() -> str:
+    """Account forms are throttled per user, from whichever address they come."""
+    user_id = getattr(current_user, "id", None)
+    return f"user:{user_id}" if user_id is not None else client_address()
+
+
+# One counter for every form that checks the password, so guesses cannot alternate.
+account_forms_limit = limiter.shared_limit(
+    account_limit, scope="account-forms", key_func=account_key
+)
 
 
 def current_password_matches(password: str) -> bool:
@@ -46,6 +59,7 @@ def account():
         delete_form=DeleteAccountForm(),
         share_form=ShareForm(),
         button_form=EmptyForm(),
+        sessions_form=EndSessionsForm(),
         sessions=active_sessions(user),
         current_session_id=user.current_session.id,
         share_link=user.share_link,
@@ -55,7 +69,7 @@ def account():
 
 @bp.post("/account/password")
 @login_required
-@limiter.limit(account_limit)
+@account_forms_limit
 def change_password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
@@ -78,8 +92,14 @@ def change_password():
 
 @bp.post("/account/sessions/others/delete")
 @login_required
+@account_forms_limit
 def end_other_logins():
-    if EmptyForm().validate_on_submit():
+    form = EndSessionsForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+    elif not current_password_matches(form.confirm_password.data):
+        flash("That password is not correct. No session was signed out.", "error")
+    else:
         count = end_other_sessions(current_user._get_current_object())
         flash(
             f"Signed out {count} other session{'s' if count != 1 else ''}.", "success"
@@ -89,7 +109,7 @@ def end_other_logins():
 
 @bp.post("/account/delete")
 @login_required
-@limiter.limit(account_limit)
+@account_forms_limit
 def delete_account():
     form = DeleteAccountForm()
     if not form.validate_on_submit():

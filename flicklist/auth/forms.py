@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -9,7 +10,12 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from flicklist.extensions import db
 from flicklist.forms import NoControlCharacters, strip_filter
 from flicklist.models import EMAIL_MAX, User
-from flicklist.passwords import PASSWORD_MAX, PASSWORD_MIN, is_common_password
+from flicklist.passwords import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    is_common_password,
+    is_context_password,
+)
 
 ALREADY_REGISTERED = "That email is already registered. Log in instead."
 PASSWORD_LENGTH = f"Choose a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters."
@@ -32,6 +38,12 @@ class NewPassword:
         if is_common_password(password):
             raise ValidationError(
                 "That password is one of the most common ones. Choose another."
+            )
+        email = form.email.data if "email" in form else current_user.email
+        if is_context_password(password, email):
+            raise ValidationError(
+                "That password is too easy to guess from your email address or "
+                "the site's name. Choose another."
             )
 
 
@@ -107,6 +119,18 @@ class DeleteAccountForm(FlaskForm):
     password = PasswordField(
         "Password",
         validators=[DataRequired("Enter your password to delete the account.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class EndSessionsForm(FlaskForm):
+    """Signing out the other sessions asks for the password again (ASVS 7.5.2)."""
+
+    confirm_password = PasswordField(
+        "Your password",
+        validators=[
+            DataRequired("Enter your password to sign out the other sessions.")
+        ],
         render_kw={"autocomplete": "current-password"},
     )
 

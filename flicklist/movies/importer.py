@@ -10,7 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flicklist.forms import CONTROL_CHARACTERS, LINE_BREAKS
-from flicklist.models import NOTE_MAX, TITLE_MAX, title_key
+from flicklist.models import NOTE_MAX, TITLE_MAX
 from flicklist.movies.forms import EARLIEST_VIEWING, check_year, parse_rating
 from flicklist.timeutil import today
 
@@ -29,7 +29,6 @@ FILM_TYPES = frozenset(
     }
 )
 NOTE_CONTROL_CHARACTERS = CONTROL_CHARACTERS - LINE_BREAKS
-TITLE_KEY_MAX = 2 * TITLE_MAX  # the length of Movie.title_key
 
 
 class ImportFileError(ValueError):
@@ -106,9 +105,6 @@ def clean_title(raw: str) -> str:
         raise RowError(f"a title longer than {TITLE_MAX} characters")
     if any(char in CONTROL_CHARACTERS for char in title):
         raise RowError("a title with control characters")
-    if len(title_key(title)) > TITLE_KEY_MAX:
-        # Case folding can lengthen a title ("ﬃ" becomes "ffi").
-        raise RowError("a title too long to compare")
     return title
 
 
