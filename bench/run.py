@@ -62,7 +62,11 @@ def server_env(database_url: str) -> dict:
 
 @contextmanager
 def gunicorn(app_path: str, port: int, env: dict):
-    """A gunicorn master with 2 sync workers; yields its process."""
+    """A gunicorn master with 2 sync workers; yields its process.
+
+    Both apps run under the project's gunicorn.conf.py, so FlickList pays for its
+    request log as in production (its lines go to /dev/null here).
+    """
     command = [
         sys.executable,
         "-m",
@@ -74,14 +78,16 @@ def gunicorn(app_path: str, port: int, env: dict):
         "2",
         "--worker-class",
         "sync",
-        "--log-level",
-        "warning",
-        "--access-logfile",
-        "/dev/null",
         "--chdir",
         str(ROOT),
     ]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env={**env, "GUNICORN_LOG_LEVEL": "warning"},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process)
         yield process

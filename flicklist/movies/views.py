@@ -24,6 +24,7 @@ from flicklist.movies.queries import (
     page_number,
 )
 from flicklist.movies.watchlist import add_movie, find_movie, own_movie_query
+from flicklist.timeutil import today
 
 bp = Blueprint("movies", __name__)
 
@@ -81,7 +82,7 @@ def index():
         q=q,
         sort=sort,
         sorts=WATCHLIST_SORTS,
-        form=MovieForm(formdata=None),
+        max_year=today().year + 1,
     )
 
 
