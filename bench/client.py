@@ -7,6 +7,8 @@ import urllib.parse
 import urllib.request
 import uuid
 
+# wrk sends the same, so a session looks like one browser to Flask-Login.
+USER_AGENT = "flicklist-bench"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
@@ -24,8 +26,9 @@ class Client:
         )
 
     def request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        headers = {"User-Agent": USER_AGENT, **(headers or {})}
         req = urllib.request.Request(
-            self.base + path, data=body, method=method, headers=headers or {}
+            self.base + path, data=body, method=method, headers=headers
         )
         try:
             with self.opener.open(req, timeout=120) as response:

@@ -58,6 +58,7 @@ request = function()
   end
   local headers = {{}}
   headers["Cookie"] = [[{cookie}]]
+  headers["User-Agent"] = "flicklist-bench"
   if body ~= "" then
     headers["Content-Type"] = "application/x-www-form-urlencoded"
   end

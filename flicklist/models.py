@@ -32,6 +32,9 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by database triggers on every change to this user's movies (migration
+    # 0004), so a rendered list keyed by it can never be served stale.
+    list_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
