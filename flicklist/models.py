@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flicklist.extensions import db
+from flicklist.list_version import install_with_create_all
 from flicklist.timeutil import utcnow
 
 EMAIL_MAX = 254
@@ -173,3 +174,6 @@ class ShareLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="share_link")
+
+
+install_with_create_all(Movie.__table__)

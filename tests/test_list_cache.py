@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from flicklist.extensions import db
+from flicklist.list_version import postgresql_statements, triggers_present
 from flicklist.models import Movie, User, title_key
-from flicklist.movies.list_cache import RenderedPageCache
+from flicklist.movies.list_cache import RenderedPageCache, list_cache
 from tests.conftest import (
     AuthActions,
     create_movie,
@@ -172,3 +173,34 @@ def test_a_cached_page_costs_only_the_session_query(app, logged_in, user):
         with app.app_context():
             sa.event.remove(db.engine, "before_cursor_execute", record)
     assert len(statements) == 1 and "user_session" in statements[0]
+
+
+def test_create_all_installs_the_triggers_too(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path}/created.sqlite")
+    with app.app_context():
+        db.create_all()
+        with db.engine.connect() as connection:
+            assert triggers_present(connection)
+        db.engine.dispose()
+
+
+def test_without_the_triggers_the_cache_stays_off(app, logged_in, user):
+    with app.app_context(), db.engine.begin() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        for name in ("insert", "update", "delete"):
+            trigger = f"movie_{name}_bumps_list_version"
+            on_table = " ON movie" if postgresql else ""
+            connection.execute(sa.text(f"DROP TRIGGER {trigger}{on_table}"))
+    try:
+        logged_in.get("/")
+        with app.app_context():
+            assert list_cache().max_entries == 0
+        create_movie(app, user, "Alien", 1979)
+        assert listed_titles(logged_in.get("/")) == ["Alien"]
+    finally:
+        if postgresql:  # the PostgreSQL test database outlives this test
+            with app.app_context(), db.engine.begin() as connection:
+                for statement in postgresql_statements():
+                    connection.execute(sa.text(statement))

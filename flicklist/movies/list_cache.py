@@ -14,6 +14,9 @@ from threading import Lock
 
 from flask import current_app
 
+from flicklist.extensions import db
+from flicklist.list_version import triggers_present
+
 EXTENSION_KEY = "flicklist_list_cache"
 
 
@@ -42,10 +45,20 @@ class RenderedPageCache:
 
 
 def list_cache() -> RenderedPageCache:
-    """This app's cache (created on first use, sized by LIST_CACHE_ENTRIES)."""
+    """This app's cache, made on first use and sized by LIST_CACHE_ENTRIES.
+
+    Without the triggers that keep list versions true (a database made some other
+    way than by the migrations or create_all) the cache stays off.
+    """
     extensions = current_app.extensions
     cache = extensions.get(EXTENSION_KEY)
     if cache is None:
-        cache = RenderedPageCache(int(current_app.config["LIST_CACHE_ENTRIES"]))
-        extensions[EXTENSION_KEY] = cache
+        entries = int(current_app.config["LIST_CACHE_ENTRIES"])
+        if entries and not triggers_present(db.session.connection()):
+            current_app.logger.warning(
+                "list cache off: the list_version triggers are missing "
+                "(run flask --app flicklist db upgrade)"
+            )
+            entries = 0
+        cache = extensions[EXTENSION_KEY] = RenderedPageCache(entries)
     return cache
