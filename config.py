@@ -61,6 +61,9 @@ class Config:
     PROXY_FIX_HOPS = 0
     HSTS_SECONDS = 365 * 24 * 3600
     MOVIES_PER_PAGE = 50
+    # Rendered list rows kept per worker process (see flicklist/movies/list_cache.py);
+    # 0 turns the cache off.
+    LIST_CACHE_ENTRIES = 512
 
 
 class DevelopmentConfig(Config):

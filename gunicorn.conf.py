@@ -84,6 +84,8 @@ def post_fork(server, worker) -> None:
     from flicklist.extensions import db
 
     app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # another WSGI app under the same settings (bench/bare_app.py)
     with app.app_context():
         for engine in db.engines.values():
             # close=False: the master's connections belong to the master.

@@ -3,13 +3,14 @@
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import DevelopmentConfig
+from config import DevelopmentConfig, TestConfig
 from flicklist import errors, public
 from flicklist.converters import IdConverter
 from flicklist.database import (
@@ -34,11 +35,18 @@ DURATION_SETTINGS = (
 
 
 def create_app(
-    config_class: type = DevelopmentConfig, overrides: dict | None = None
+    config_class: type | Mapping | None = None, overrides: Mapping | None = None
 ) -> Flask:
-    """Build the app: settings from the class, the environment, then `overrides`."""
+    """Build the app: settings from the class, the environment, then `overrides`.
+
+    Like Flask's tutorial, a mapping alone is accepted too: `create_app({"TESTING":
+    True, ...})` starts from TestConfig (or DevelopmentConfig) and applies it.
+    """
+    if isinstance(config_class, Mapping):
+        overrides = {**config_class, **(overrides or {})}
+        config_class = TestConfig if overrides.get("TESTING") else DevelopmentConfig
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object(config_class)
+    app.config.from_object(config_class or DevelopmentConfig)
     load_environment(app)
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flicklist.extensions import db
+from flicklist.list_version import install_with_create_all
 from flicklist.timeutil import utcnow
 
 EMAIL_MAX = 254
@@ -32,6 +33,9 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by database triggers on every change to this user's movies (migration
+    # 0004), so a rendered list keyed by it can never be served stale.
+    list_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -170,3 +174,6 @@ class ShareLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="share_link")
+
+
+install_with_create_all(Movie.__table__)

@@ -96,12 +96,19 @@ def end_all_sessions(user: User) -> None:
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
 
 
+# Built once: every request runs it, and building a statement costs as much as
+# running it against SQLite.
+SESSION_AND_USER = (
+    sa.select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == sa.bindparam("token_hash"))
+)
+
+
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: one query for the session and its user."""
     row = db.session.execute(
-        sa.select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_digest(token))
+        SESSION_AND_USER, {"token_hash": token_digest(token)}
     ).first()
     if row is None:
         return None

@@ -12,9 +12,20 @@ def stars(rating_halves: int | None) -> str:
     return f"{rating_halves / 2:g}"
 
 
+LIST_PARAMETERS = ("q", "sort", "page")
+
+
 def page_url(**changes: object) -> str:
-    """The current list page's URL with some query parameters changed."""
-    args = {key: value for key, value in request.args.items() if value}
+    """The current list page's URL with some of q, sort and page changed.
+
+    Other parameters are dropped: a list page depends on these three only, which
+    lets list_cache keep it.
+    """
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if key in LIST_PARAMETERS and value
+    }
     args.update({key: str(value) for key, value in changes.items() if value})
     for key, value in changes.items():
         if not value:

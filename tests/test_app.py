@@ -178,3 +178,11 @@ def test_page_number_and_sort_are_forgiving(app, logged_in, user):
         assert logged_in.get("/" + query).status_code == 200
     assert "nothing on this page" in logged_in.get("/?page=5").get_data(as_text=True)
     assert flash_text(logged_in.get("/")) == ""
+
+
+def test_create_app_takes_a_mapping_like_the_flask_tutorial(tmp_path):
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite"}
+    )
+    assert app.testing and app.config["SECRET_KEY"] == TestConfig.SECRET_KEY
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("t.sqlite")

@@ -8,15 +8,18 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 
 from flicklist.extensions import db
 from flicklist.forms import CONTROL_CHARACTERS, flash_errors
 from flicklist.models import TITLE_MAX, Movie
 from flicklist.movies.forms import MovieForm, NoteForm, RatingForm, WatchedForm
+from flicklist.movies.list_cache import list_cache
 from flicklist.movies.queries import (
     WATCHED_SORTS,
     WATCHLIST_SORTS,
@@ -24,6 +27,7 @@ from flicklist.movies.queries import (
     page_number,
 )
 from flicklist.movies.watchlist import add_movie, find_movie, own_movie_query
+from flicklist.timeutil import today
 
 bp = Blueprint("movies", __name__)
 
@@ -64,41 +68,56 @@ def own_movie_or_404(movie_id: int) -> Movie:
     return movie
 
 
+# Stands for the session's CSRF token in a cached page; NUL is in no stored title.
+CSRF_SLOT = "\x00csrf-token\x00"
+
+
+def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
+    """A list page, rendered once per list version and kept per user (list_cache)."""
+    q, sort, number = list_arguments(sorts)
+    user = current_user._get_current_object()
+
+    def render() -> str:
+        page = movie_page(
+            user.id,
+            watched=watched,
+            q=q,
+            sort=sort,
+            number=number,
+            per_page=current_app.config["MOVIES_PER_PAGE"],
+        )
+        back = url_for(
+            request.endpoint,
+            q=q or None,
+            sort=None if sort == sorts[0] else sort,
+            page=number if number > 1 else None,
+        )
+        return render_template(
+            template,
+            page=page,
+            q=q,
+            sort=sort,
+            sorts=sorts,
+            back=back,
+            max_year=today().year + 1,
+        )
+
+    if session.get("_flashes"):
+        return render()  # a message to show once: nothing to keep
+    key = (template, user.id, user.list_version, q, sort, number, today())
+    token = generate_csrf()
+    html = list_cache().get_or_render(key, lambda: render().replace(token, CSRF_SLOT))
+    return html.replace(CSRF_SLOT, token)
+
+
 @bp.get("/")
 def index():
-    q, sort, number = list_arguments(WATCHLIST_SORTS)
-    page = movie_page(
-        current_user.id,
-        watched=False,
-        q=q,
-        sort=sort,
-        number=number,
-        per_page=current_app.config["MOVIES_PER_PAGE"],
-    )
-    return render_template(
-        "movies/index.html",
-        page=page,
-        q=q,
-        sort=sort,
-        sorts=WATCHLIST_SORTS,
-        form=MovieForm(formdata=None),
-    )
+    return list_view("movies/index.html", watched=False, sorts=WATCHLIST_SORTS)
 
 
 @bp.get("/watched")
 def watched():
-    q, sort, number = list_arguments(WATCHED_SORTS)
-    page = movie_page(
-        current_user.id,
-        watched=True,
-        q=q,
-        sort=sort,
-        number=number,
-        per_page=current_app.config["MOVIES_PER_PAGE"],
-    )
-    return render_template(
-        "movies/watched.html", page=page, q=q, sort=sort, sorts=WATCHED_SORTS
-    )
+    return list_view("movies/watched.html", watched=True, sorts=WATCHED_SORTS)
 
 
 @bp.post("/movies")
