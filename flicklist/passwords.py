@@ -8,11 +8,10 @@ from flask import current_app
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+
+
 # Words anyone would try first against this site (ASVS 6.1.2); the user's own
 # email address and its local part are added per user.
-CONTEXT_WORDS = ("flicklist", "flick list", "watchlist", "watch list")
-
-
 def _hasher() -> PasswordHasher:
     config = current_app.config
     return _hasher_for(
@@ -74,21 +73,3 @@ def _common_passwords() -> frozenset[str]:
 def is_common_password(password: str) -> bool:
     """True for one of the most common passwords, whatever its case."""
     return password.lower() in _common_passwords()
-
-
-def is_context_password(password: str, email: str | None) -> bool:
-    """True when little is left of the password once the guessable words are taken out.
-
-    The site's name and the user's email (or the part before the @) do not count
-    towards the length: `Flicklist2024!` or `annsmith-123` are refused, while a
-    passphrase that merely mentions one of them is not.
-    """
-    folded = password.casefold()
-    words = list(CONTEXT_WORDS)
-    if email:
-        address = email.casefold()
-        local = address.split("@", 1)[0]
-        words += [address, local, "".join(char for char in local if char.isalnum())]
-    for word in sorted((word for word in words if len(word) >= 3), key=len)[::-1]:
-        folded = folded.replace(word, "")
-    return len(folded) < PASSWORD_MIN

@@ -2,7 +2,6 @@
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -14,7 +13,6 @@ from flicklist.passwords import (
     PASSWORD_MAX,
     PASSWORD_MIN,
     is_common_password,
-    is_context_password,
 )
 
 ALREADY_REGISTERED = "That email is already registered. Log in instead."
@@ -38,12 +36,6 @@ class NewPassword:
         if is_common_password(password):
             raise ValidationError(
                 "That password is one of the most common ones. Choose another."
-            )
-        email = form.email.data if "email" in form else current_user.email
-        if is_context_password(password, email):
-            raise ValidationError(
-                "That password is too easy to guess from your email address or "
-                "the site's name. Choose another."
             )
 
 
