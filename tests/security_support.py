@@ -1,6 +1,5 @@
 """Helpers shared by the security tests: seeded data, a production app, https."""
 
-import socket
 from datetime import date
 
 import sqlalchemy as sa
@@ -78,14 +77,3 @@ def snapshot(app: Flask, user_id: int) -> list[tuple]:
 def row_values(record) -> tuple:
     columns = record.__table__.columns
     return (type(record).__name__, *(getattr(record, c.key) for c in columns))
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5100-5199")

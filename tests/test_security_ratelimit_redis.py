@@ -17,7 +17,8 @@ from flask_migrate import upgrade
 
 from flicklist.extensions import db
 from tests.conftest import CSRF_PATTERN, make_app
-from tests.security_support import free_port
+from tests.security_support import PORTS
+from tests.servers import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +77,7 @@ def database_file(tmp_path) -> str:
 
 def start_server(tmp_path: Path, database_url: str, env: dict) -> tuple[str, object]:
     """`gunicorn wsgi:app` with two workers, as deployed."""
-    port = free_port()
+    port = free_port(PORTS)
     log = tmp_path / f"gunicorn-{port}.log"
     settings = {
         "SECRET_KEY": "s" * 64,
