@@ -104,4 +104,6 @@ def test_bar_geometry():
     assert chart.bars[1].height == tallest.height / 2
     assert tallest.y + tallest.height == chart.baseline
     assert [line.value for line in chart.gridlines] == [0, 5, 10]
+    odd_top = bar_chart([("a", 3)])
+    assert [line.value for line in odd_top.gridlines] == [0, 5]
     assert all(bar.x + bar.width <= chart.right for bar in chart.bars)

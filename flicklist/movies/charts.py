@@ -74,7 +74,8 @@ def bar_chart(items: list[tuple[str, int]]) -> BarChart:
                 height=round(height, 1),
             )
         )
-    levels = sorted({0, top // 2, top}) if top > 1 else [0, 1]
+    # A middle line only where it falls on a whole number (not 2 of 5).
+    levels = [0, top // 2, top] if top % 2 == 0 else [0, top]
     gridlines = [
         Gridline(value=level, y=round(HEIGHT - BOTTOM - plot_height * level / top, 1))
         for level in levels
