@@ -52,6 +52,9 @@ def test_add_movie_with_and_without_year(app, logged_in):
         ({"title": "Alien", "year": str(date.today().year + 2)}, "1870"),
         ({"title": "Alien", "year": "abc"}, "whole number"),
         ({"title": "Alien", "year": "1979.5"}, "whole number"),
+        ({"title": "Alien", "year": "+1979"}, "whole number"),
+        ({"title": "Alien", "year": "1_979"}, "whole number"),
+        ({"title": "Alien", "year": "١٩٧٩"}, "whole number"),
         ({"title": "Al\x00ien"}, "not allowed"),
     ],
 )
@@ -152,6 +155,8 @@ def test_watched_with_a_date_and_rewatches(app, logged_in, user):
         ("1869-12-31", "1870"),
         ("yesterday", "YYYY-MM-DD"),
         ("2020-02-30", "YYYY-MM-DD"),
+        ("2020-1-5", "YYYY-MM-DD"),
+        ("20200105", "YYYY-MM-DD"),
     ],
 )
 def test_watched_date_refusals(app, logged_in, user, value, expected):
@@ -186,6 +191,11 @@ def test_valid_ratings(app, logged_in, user, rating):
         "inf",
         "-inf",
         "1e1",
+        "1e0",
+        "+4",
+        "٤",
+        "4.",
+        ".5",
         "",
         "abc",
         "½",

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from flicklist.extensions import db
 from flicklist.models import User
 from tests.conftest import PASSWORD, create_user, csrf_token, make_app, post
-from tests.security_support import free_port
+from tests.security_support import PORTS
+from tests.servers import free_port
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ def test_account_forms_are_limited_per_user(limited_app, password_hash):
 
 
 def test_an_unreachable_redis_falls_back_to_memory_not_to_500(database_url):
-    port = free_port()  # nothing listens there
+    port = free_port(PORTS)  # nothing listens there
     app = make_app(
         database_url,
         RATELIMIT_ENABLED=True,

@@ -1,7 +1,8 @@
 """Movie forms: add a movie, record a viewing, rate, keep a note, import a file."""
 
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -22,15 +23,21 @@ FIRST_FILM_YEAR = 1870
 EARLIEST_VIEWING = date(FIRST_FILM_YEAR, 1, 1)
 
 
+PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+PLAIN_INTEGER = re.compile(r"[0-9]+")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_rating(value: str | None) -> int | None:
-    """Half stars (1..10) for `0.5`..`5` in half steps; None for anything else."""
-    try:
-        number = Decimal((value or "").strip())
-    except InvalidOperation:
+    """Half stars (1..10) for `0.5`..`5` in half steps; None for anything else.
+
+    Only plain decimals count: `4`, `4.5`, `4.0`; not `nan`, `1e0`, `+4` or digits
+    of other scripts, which Decimal would take.
+    """
+    text = (value or "").strip()
+    if not PLAIN_NUMBER.fullmatch(text):
         return None
-    if not number.is_finite():
-        return None
-    halves = number * 2
+    halves = Decimal(text) * 2
     if halves != halves.to_integral_value() or not 1 <= halves <= 10:
         return None
     return int(halves)
@@ -50,14 +57,14 @@ class YearField(IntegerField):
     """An optional whole-number year with a message people understand."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
             self.data = None
             return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
+        if not PLAIN_INTEGER.fullmatch(text):  # int() would take "1_999" or "+1999"
             self.data = None
-            raise ValueError("Year must be a whole number, like 1999.") from None
+            raise ValueError("Year must be a whole number, like 1999.")
+        self.data = int(text)
 
 
 class YearRange:
@@ -100,8 +107,18 @@ class MovieForm(FlaskForm):
     )
 
 
+class IsoDateField(DateField):
+    """A date written exactly YYYY-MM-DD (strptime alone also takes 2020-1-5)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and valuelist[0].strip() and not ISO_DATE.fullmatch(valuelist[0]):
+            self.data = None
+            raise ValueError(self.invalid_value_message)
+        super().process_formdata(valuelist)
+
+
 class WatchedForm(FlaskForm):
-    date = DateField(
+    date = IsoDateField(
         "Date watched",
         validators=[Optional(), ViewingDate()],
         format="%Y-%m-%d",

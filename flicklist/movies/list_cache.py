@@ -2,7 +2,8 @@
 
 The database bumps `user.list_version` on every change to a user's movies (triggers,
 migration 0004), and the user loader reads it with the session. A key holds the
-owner's id and that version, so an entry is only ever served to its owner, and never
+owner's account (id and creation time, as SQLite may give a deleted account's id to
+the next one) and that version, so an entry is only ever served to its owner, and never
 once the list has changed: a change makes a new key, and old keys age out. What is
 not the owner's list stays out of an entry: the session's CSRF token is put in when
 the page is served, and a page with flash messages is never kept.

@@ -1,6 +1,5 @@
 """The stats page: counts, average rating, a rating histogram, films watched a month."""
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -67,18 +66,21 @@ def month_starts(last: date, months: int = MONTHS) -> list[date]:
 
 
 def monthly_viewings(user_id: int) -> list[tuple[date, int]]:
-    """Dated viewings in each of the last twelve months, this month included."""
+    """Movies watched in each of the last twelve months, this month included.
+
+    A film seen twice in one month counts once in that month.
+    """
     months = month_starts(today())
-    per_day = db.session.execute(
-        sa.select(Viewing.watched_on, sa.func.count())
+    viewings = db.session.execute(
+        sa.select(Viewing.movie_id, Viewing.watched_on)
         .join(Movie)
         .where(Movie.user_id == user_id, Viewing.watched_on >= months[0])
-        .group_by(Viewing.watched_on)
+        .distinct()
     ).all()
-    per_month: Counter[date] = Counter()
-    for day, count in per_day:
-        per_month[day.replace(day=1)] += count
-    return [(month, per_month[month]) for month in months]
+    per_month: dict[date, set[int]] = {month: set() for month in months}
+    for movie_id, day in viewings:
+        per_month.setdefault(day.replace(day=1), set()).add(movie_id)
+    return [(month, len(per_month[month])) for month in months]
 
 
 @bp.get("/stats")

@@ -104,7 +104,10 @@ def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
 
     if session.get("_flashes"):
         return render()  # a message to show once: nothing to keep
-    key = (template, user.id, user.list_version, q, sort, number, today())
+    # created_at tells apart two accounts that got the same id: SQLite reuses the
+    # highest id once its account is deleted, and the new list_version starts at 0.
+    account = (user.id, user.created_at)
+    key = (template, account, user.list_version, q, sort, number, today())
     token = generate_csrf()
     html = list_cache().get_or_render(key, lambda: render().replace(token, CSRF_SLOT))
     return html.replace(CSRF_SLOT, token)
