@@ -53,7 +53,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "flicklist"
     LOGIN_RATE_LIMIT = "10 per minute"
-    REGISTER_RATE_LIMIT = "60 per minute"
+    REGISTER_RATE_LIMIT = "120 per minute"
     ACCOUNT_RATE_LIMIT = "20 per minute"
     SHARE_RATE_LIMIT = "120 per minute"
 
@@ -61,6 +61,7 @@ class Config:
     PROXY_FIX_HOPS = 0
     HSTS_SECONDS = 365 * 24 * 3600
     MOVIES_PER_PAGE = 50
+    UPGRADE_EMPTY_DATABASE = False
     # Rendered list rows kept per worker process (see flicklist/movies/list_cache.py);
     # 0 turns the cache off.
     LIST_CACHE_ENTRIES = 512
@@ -68,6 +69,12 @@ class Config:
 
 class DevelopmentConfig(Config):
     """`flask run` on a fresh checkout: no settings needed."""
+
+    # A fresh checkout's empty SQLite file gets the migrations on first use (see
+    # flicklist/dev_schema.py); production only ever runs `flask db upgrade`.
+    UPGRADE_EMPTY_DATABASE = True
+    # Local tools and test suites register many accounts from one address.
+    REGISTER_RATE_LIMIT = "1000 per minute"
 
 
 class TestConfig(Config):

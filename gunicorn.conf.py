@@ -90,3 +90,14 @@ def post_fork(server, worker) -> None:
         for engine in db.engines.values():
             # close=False: the master's connections belong to the master.
             engine.dispose(close=False)
+
+
+def on_starting(server) -> None:
+    """Say so when the rate-limit counters cannot be shared by the workers."""
+    storage = os.environ.get("FLASK_RATELIMIT_STORAGE_URI", "memory://")
+    if server.cfg.workers > 1 and storage.strip('"').startswith("memory://"):
+        server.log.warning(
+            "rate limits count in memory, separately in each of %d workers; set "
+            "FLASK_RATELIMIT_STORAGE_URI=redis://... so the login limit holds exactly",
+            server.cfg.workers,
+        )

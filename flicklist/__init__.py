@@ -19,6 +19,7 @@ from flicklist.database import (
     engine_options,
     normalise_database_url,
 )
+from flicklist.dev_schema import register_empty_database_upgrade
 from flicklist.extensions import csrf, db, limiter, login_manager, migrate
 from flicklist.request_log import register_request_log
 from flicklist.security import register_security_headers
@@ -63,6 +64,7 @@ def create_app(
     app.url_map.converters["id"] = IdConverter
     register_request_log(app)
     register_request_limits(app)
+    register_empty_database_upgrade(app)
     register_extensions(app)
     register_blueprints(app)
     errors.register_error_handlers(app)

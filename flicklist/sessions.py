@@ -9,7 +9,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import Response, after_this_request, current_app, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from flicklist.extensions import db
 from flicklist.models import User, UserSession, token_digest
@@ -25,6 +25,13 @@ def start_session(user: User, *, remember: bool = False) -> None:
         if remember
         else config["SESSION_ABSOLUTE_TIMEOUT"]
     )
+    if current_user.is_authenticated and current_user.session_token:
+        # Logging in over an existing login: that one ends here, not just in the cookie.
+        db.session.execute(
+            sa.delete(UserSession).where(
+                UserSession.token_hash == token_digest(current_user.session_token)
+            )
+        )
     token = secrets.token_urlsafe(32)
     record = UserSession(
         user_id=user.id,

@@ -1,8 +1,10 @@
 """App-wide behaviour: health, settings, error pages, headers, CSRF."""
 
+import re
 import subprocess
 import sys
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
 
@@ -186,3 +188,26 @@ def test_create_app_takes_a_mapping_like_the_flask_tutorial(tmp_path):
     )
     assert app.testing and app.config["SECRET_KEY"] == TestConfig.SECRET_KEY
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("t.sqlite")
+
+
+def test_flask_run_on_a_fresh_checkout_creates_its_schema(tmp_path, monkeypatch):
+    for name in ("SECRET_KEY", "FLASK_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/fresh.sqlite")
+    app = create_app(DevelopmentConfig)
+    client = app.test_client()
+    page = client.get("/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    response = client.post(
+        "/register",
+        data={
+            "csrf_token": token.group(1),
+            "email": "ann@example.test",
+            "password": "correct horse battery",
+            "verify": "correct horse battery",
+        },
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        flask_migrate.check()  # the migrations made it, so nothing is left to do
+        db.engine.dispose()

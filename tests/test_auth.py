@@ -174,6 +174,27 @@ def test_navigation_shows_login_links_or_the_user(client, auth, user):
     assert "ann@example.com" in html and ">Log out</button>" in html
 
 
-def test_logged_in_user_visiting_login_goes_home(client, logged_in):
-    assert client.get("/login").headers["Location"] == "/"
-    assert client.get("/register").headers["Location"] == "/"
+def test_a_logged_in_visitor_still_gets_the_forms_and_their_messages(app, client, auth):
+    auth.register("ann@example.com")
+    assert client.get("/register").status_code == 200
+    assert client.get("/login").status_code == 200
+    response = auth.register("ANN@example.com")
+    assert "already" in flash_text(response)
+    assert user_count(app) == 1
+    response = auth.login("ann@example.com", "wrong password!")
+    assert ("error", "Invalid email or password.") in flashes(response)
+
+
+def test_logging_in_over_a_login_ends_the_first_session(app, client, auth, user):
+    auth.login()
+    auth.login()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1
+
+
+def test_addresses_at_test_domains_are_accepted(app, auth):
+    assert auth.register("ann@example.test").status_code == 303
+
+
+def test_a_password_of_eight_spaces_is_a_password(app, auth):
+    assert auth.register(password=" " * 8).status_code == 303

@@ -4,7 +4,13 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 
 from flicklist.extensions import db
 from flicklist.forms import NoControlCharacters, strip_filter
@@ -23,11 +29,18 @@ INVALID_LOGIN = "Invalid email or password."
 
 def normalise_email(address: str) -> str:
     """The stored form of an address: validated, then lower-cased entirely."""
-    return validate_email(address, check_deliverability=False).normalized.lower()
+    # test_environment admits addresses at `.test` domains, which tests and staging use.
+    normalized = validate_email(
+        address, check_deliverability=False, test_environment=True
+    ).normalized
+    return normalized.lower()
 
 
 class NewPassword:
-    """8 to 128 characters of anything, and not one of the most common passwords."""
+    """8 to 128 characters of anything, and not one of the most common passwords.
+
+    Password fields use InputRequired, not DataRequired: eight spaces are a password.
+    """
 
     def __call__(self, form: FlaskForm, field) -> None:
         password = field.data or ""
@@ -51,7 +64,7 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired("Choose a password."), NewPassword()],
+        validators=[InputRequired("Choose a password."), NewPassword()],
         render_kw={"autocomplete": "new-password"},
     )
     verify = PasswordField(
@@ -83,7 +96,7 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired("Enter your password.")],
+        validators=[InputRequired("Enter your password.")],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Remember me")
@@ -92,12 +105,12 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password",
-        validators=[DataRequired("Enter your current password.")],
+        validators=[InputRequired("Enter your current password.")],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired("Choose a new password."), NewPassword()],
+        validators=[InputRequired("Choose a new password."), NewPassword()],
         render_kw={"autocomplete": "new-password"},
     )
     verify = PasswordField(
@@ -110,7 +123,7 @@ class ChangePasswordForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
         "Password",
-        validators=[DataRequired("Enter your password to delete the account.")],
+        validators=[InputRequired("Enter your password to delete the account.")],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -121,7 +134,7 @@ class EndSessionsForm(FlaskForm):
     confirm_password = PasswordField(
         "Your password",
         validators=[
-            DataRequired("Enter your password to sign out the other sessions.")
+            InputRequired("Enter your password to sign out the other sessions.")
         ],
         render_kw={"autocomplete": "current-password"},
     )

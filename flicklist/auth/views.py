@@ -57,8 +57,7 @@ def login_failed(_response) -> bool:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(register_limit, methods=["POST"], key_func=client_address)
 def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("movies.index"))
+    # Open to a logged-in visitor too: registering again logs in as the new account.
     form = RegisterForm()
     if form.validate_on_submit():
         # End the read transaction: the slow hash must not hold SQLite's write lock.
@@ -98,8 +97,7 @@ def register():
 )
 def login():
     next_target = request.args.get("next") or request.form.get("next")
-    if current_user.is_authenticated:
-        return redirect(safe_next(next_target, url_for("movies.index")))
+    # Open to a logged-in visitor too: logging in again replaces the session.
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data.lower(), form.password.data)
