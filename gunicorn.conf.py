@@ -13,9 +13,26 @@ def env_flag(name: str) -> bool:
 
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
-workers = env_int("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1)
+
+
+def rate_limits_need_one_process() -> bool:
+    """Rate limits on, counted in memory: only one process keeps them exact."""
+    enabled = os.environ.get("FLASK_RATELIMIT_ENABLED", "true").strip().lower()
+    storage = os.environ.get("FLASK_RATELIMIT_STORAGE_URI", "memory://").strip("\"' ")
+    return enabled not in {"false", "0", "no", "off"} and storage.startswith(
+        "memory://"
+    )
+
+
+# By default: one process per CPU core's worth (2 x CPUs + 1) when rate-limit
+# counters are shared (Redis), else one process with threads, so that the
+# failed-login limit holds exactly without Redis too.
+ONE_PROCESS = rate_limits_need_one_process()
+workers = env_int(
+    "GUNICORN_WORKERS", 1 if ONE_PROCESS else 2 * (os.cpu_count() or 1) + 1
+)
 # More than one thread switches gunicorn to its gthread worker.
-threads = env_int("GUNICORN_THREADS", 1)
+threads = env_int("GUNICORN_THREADS", 8 if ONE_PROCESS else 1)
 timeout = env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = env_int("GUNICORN_KEEPALIVE", 5)

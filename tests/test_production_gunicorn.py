@@ -15,6 +15,7 @@ from tests.servers import (
     app_environment,
     free_port,
     gunicorn_binary,
+    release,
     require,
 )
 
@@ -79,3 +80,21 @@ def test_gunicorn_never_creates_the_schema(tmp_path):
     engine = sa.create_engine(url)
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
+
+
+def test_the_default_server_holds_the_login_limit_without_redis(tmp_path):
+    """Plain `gunicorn wsgi:app`, memory counters: the 11th failure is a 429."""
+    database = f"sqlite:///{tmp_path}/flicklist.sqlite"
+    env = app_environment(database)
+    del env["GUNICORN_WORKERS"]  # gunicorn.conf.py's own default
+    release(database)
+    server = Gunicorn(env, tmp_path / "gunicorn.log").start()
+    try:
+        # Each attempt on new connections, which gunicorn spreads over its workers.
+        statuses = [
+            Browser(server.port).login("nobody@example.com", "wrong password").status
+            for _ in range(11)
+        ]
+        assert statuses == [200] * 10 + [429], statuses
+    finally:
+        server.stop()
