@@ -78,6 +78,8 @@ def gunicorn(app_path: str, port: int, env: dict):
         "2",
         "--worker-class",
         "sync",
+        "--threads",
+        "1",
         "--chdir",
         str(ROOT),
     ]
