@@ -127,7 +127,8 @@ class Movie(db.Model):
     # Half stars, 1..10: exact on every database, shown divided by two.
     rating_halves: Mapped[int | None] = mapped_column(sa.SmallInteger)
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    # Kept in step with the viewings so the lists need no join or count.
+    # Kept in step with the viewings so the lists need no join or count. `watched`
+    # is viewing_count > 0, stored so that it can lead the list indexes.
     watched: Mapped[bool] = mapped_column(default=False)
     last_watched_on: Mapped[date | None]
     viewing_count: Mapped[int] = mapped_column(default=0)

@@ -1,7 +1,7 @@
 """The account page: change password, sign out other sessions, delete the account."""
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from flicklist.auth.forms import (
@@ -12,7 +12,7 @@ from flicklist.auth.forms import (
     ShareForm,
 )
 from flicklist.auth.share import take_new_share_url
-from flicklist.auth.views import bp
+from flicklist.auth.views import account_limit, bp
 from flicklist.extensions import client_address, db, limiter
 from flicklist.forms import flash_errors
 from flicklist.models import User
@@ -24,10 +24,6 @@ from flicklist.sessions import (
     forget_login,
     start_session,
 )
-
-
-def account_limit() -> str:
-    return current_app.config["ACCOUNT_RATE_LIMIT"]
 
 
 def account_key() -> str:

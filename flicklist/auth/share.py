@@ -1,11 +1,11 @@
 """The owner's side of the share link: create (or replace) it, revoke it."""
 
-from flask import current_app, flash, redirect, session, url_for
+from flask import flash, redirect, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from flicklist.auth.forms import EmptyForm, ShareForm
-from flicklist.auth.views import bp
+from flicklist.auth.views import account_limit, bp
 from flicklist.extensions import db, limiter
 from flicklist.forms import flash_errors
 from flicklist.sharing import replace_share_link, revoke_share_link
@@ -14,19 +14,15 @@ from flicklist.sharing import replace_share_link, revoke_share_link
 NEW_SHARE_URL = "new_share_url"
 
 
-def share_limit() -> str:
-    # Creating links is an account change: the same budget as the other account forms.
-    return current_app.config["ACCOUNT_RATE_LIMIT"]
-
-
 def take_new_share_url() -> str | None:
     """The link created just before, once: the server cannot rebuild it later."""
     return session.pop(NEW_SHARE_URL, None)
 
 
+# Creating or revoking a link is an account change: the account forms' budget.
 @bp.post("/account/share")
 @login_required
-@limiter.limit(share_limit)
+@limiter.limit(account_limit)
 def create_share_link():
     form = ShareForm()
     if not form.validate_on_submit():
@@ -51,7 +47,7 @@ def create_share_link():
 
 @bp.post("/account/share/delete")
 @login_required
-@limiter.limit(share_limit)
+@limiter.limit(account_limit)
 def delete_share_link():
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("auth.account"), code=303)

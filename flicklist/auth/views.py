@@ -43,6 +43,11 @@ def register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def account_limit() -> str:
+    """The budget of the account forms: password, sessions, deletion, share link."""
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
 def login_account_key() -> str:
     """Rate-limit key for the account being tried, whoever tries it."""
     email = (request.form.get("email") or "").strip().lower()[:254]

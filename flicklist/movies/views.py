@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from flicklist.extensions import db
 from flicklist.forms import CONTROL_CHARACTERS, flash_errors
 from flicklist.models import TITLE_MAX, Movie
-from flicklist.movies.forms import MovieForm, NoteForm, RatingForm, WatchedForm
+from flicklist.movies.forms import MovieForm, NoteForm, WatchedForm
 from flicklist.movies.list_cache import list_cache
 from flicklist.movies.queries import (
     WATCHED_SORTS,
@@ -151,6 +151,5 @@ def detail(movie_id: int):
         "movies/detail.html",
         movie=movie,
         watched_form=WatchedForm(formdata=None),
-        rating_form=RatingForm(formdata=None),
         note_form=NoteForm(formdata=None, note=movie.note),
     )

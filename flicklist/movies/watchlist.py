@@ -79,10 +79,6 @@ def refresh_watch_state(movie: Movie) -> None:
     movie.last_watched_on = latest
 
 
-def set_rating(movie: Movie, halves: int | None) -> None:
-    movie.rating_halves = halves
-
-
 def watch_state(viewings: list[date | None]) -> dict:
     """The watched flag, count and latest date that these viewings make."""
     dated = [watched_on for watched_on in viewings if watched_on is not None]
