@@ -1,6 +1,7 @@
 """Configuration: one class per environment, overridable by FLASK_<KEY> variables."""
 
 from datetime import timedelta
+from types import MappingProxyType
 
 MIB = 1024 * 1024
 
@@ -11,9 +12,12 @@ class Config:
     DEBUG_ALLOWED = True
 
     SECRET_KEY: str | None = None
-    # None means "SQLite file in the instance folder" (resolved in create_app).
+    # Without SECRET_KEY: False keeps a generated one in the instance folder.
+    REQUIRE_SECRET_KEY = False
+    # None means "SQLite file in the instance folder" (see flicklist/settings.py).
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Extra engine options, laid over the ones flicklist/database.py picks.
+    SQLALCHEMY_ENGINE_OPTIONS = MappingProxyType({})
     DATABASE_POOL_SIZE = 5
     DATABASE_MAX_OVERFLOW = 10
     SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -32,7 +36,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
-    # Server-side session records (see flicklist/sessions.py).
+    # Server-side session records (see flicklist/auth/logins.py).
     SESSION_IDLE_TIMEOUT = timedelta(hours=2)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -71,7 +75,7 @@ class DevelopmentConfig(Config):
     """`flask run` on a fresh checkout: no settings needed."""
 
     # A fresh checkout's empty SQLite file gets the migrations on first use (see
-    # flicklist/dev_schema.py); production only ever runs `flask db upgrade`.
+    # flicklist/database.py); production only ever runs `flask db upgrade`.
     UPGRADE_EMPTY_DATABASE = True
     # Local tools and test suites register many accounts from one address.
     REGISTER_RATE_LIMIT = "1000 per minute"
@@ -96,6 +100,6 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     REQUIRE_SECRET_KEY = True
-    DEBUG = False
+    # FLASK_DEBUG=1 left in the environment is ignored.
     DEBUG_ALLOWED = False
     PROXY_FIX_HOPS = 1

@@ -1,42 +1,44 @@
-"""Gunicorn settings for `gunicorn wsgi:app`, tuned by GUNICORN_* variables."""
+"""Gunicorn settings for `gunicorn wsgi:app`, tuned by GUNICORN_* variables.
+
+Every variable is read the way the app reads its FLASK_* settings (JSON where it
+parses, else text: `true`, `4`, `127.0.0.1:8000`), and the app's own settings come
+from the same reader with the defaults `config.py` declares.
+"""
 
 import os
 
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+from config import Config
+from flicklist.settings import env_setting, parse_env_value
 
 
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+def gunicorn_setting(name: str, default):
+    """GUNICORN_<NAME>, or the default when it is unset or blank."""
+    value = os.environ.get(f"GUNICORN_{name}", "").strip()
+    return parse_env_value(value) if value else default
 
 
 def rate_limits_need_one_process() -> bool:
     """Rate limits on, counted in memory: only one process keeps them exact."""
-    enabled = os.environ.get("FLASK_RATELIMIT_ENABLED", "true").strip().lower()
-    storage = os.environ.get("FLASK_RATELIMIT_STORAGE_URI", "memory://").strip("\"' ")
-    return enabled not in {"false", "0", "no", "off"} and storage.startswith(
-        "memory://"
-    )
+    enabled = env_setting("RATELIMIT_ENABLED", Config.RATELIMIT_ENABLED)
+    storage = str(env_setting("RATELIMIT_STORAGE_URI", Config.RATELIMIT_STORAGE_URI))
+    return bool(enabled) and storage.startswith("memory://")
 
+
+bind = str(gunicorn_setting("BIND", "127.0.0.1:8000")).split(",")
 
 # By default: one process per CPU core's worth (2 x CPUs + 1) when rate-limit
 # counters are shared (Redis), else one process with threads, so that the
 # failed-login limit holds exactly without Redis too.
 ONE_PROCESS = rate_limits_need_one_process()
-workers = env_int(
-    "GUNICORN_WORKERS", 1 if ONE_PROCESS else 2 * (os.cpu_count() or 1) + 1
+workers = int(
+    gunicorn_setting("WORKERS", 1 if ONE_PROCESS else 2 * (os.cpu_count() or 1) + 1)
 )
 # More than one thread switches gunicorn to its gthread worker.
-threads = env_int("GUNICORN_THREADS", 8 if ONE_PROCESS else 1)
-timeout = env_int("GUNICORN_TIMEOUT", 30)
-graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = env_int("GUNICORN_KEEPALIVE", 5)
-proc_name = os.environ.get("GUNICORN_PROC_NAME", "flicklist")
+threads = int(gunicorn_setting("THREADS", 8 if ONE_PROCESS else 1))
+timeout = int(gunicorn_setting("TIMEOUT", 30))
+graceful_timeout = int(gunicorn_setting("GRACEFUL_TIMEOUT", 30))
+keepalive = int(gunicorn_setting("KEEPALIVE", 5))
+proc_name = str(gunicorn_setting("PROC_NAME", "flicklist"))
 
 # Load the app once in the master: a missing SECRET_KEY then stops gunicorn with
 # the app's one-line message instead of a crash loop of workers, and workers
@@ -45,10 +47,10 @@ preload_app = True
 
 # Every gunicorn of a user shares one default control socket path, so several
 # servers on one machine would fight over it: off unless given a path of its own.
-control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket = str(gunicorn_setting("CONTROL_SOCKET", ""))
 control_socket_disable = not control_socket
 
-LOG_LEVEL = os.environ.get("GUNICORN_LOG_LEVEL", "info").upper()
+LOG_LEVEL = str(gunicorn_setting("LOG_LEVEL", "info")).upper()
 # The app's request log (flicklist/request_log.py, one JSON line per request with
 # the user id and no secrets) is the access log, on stdout; gunicorn's own access
 # lines would repeat it with query strings, so they are on only when asked for.
@@ -83,7 +85,7 @@ logconfig_dict = {
         # start the app's own message.
         "alembic": {"level": "WARNING"},
         "gunicorn.access": {
-            "level": "INFO" if env_flag("GUNICORN_ACCESS_LOG") else "WARNING",
+            "level": "INFO" if gunicorn_setting("ACCESS_LOG", False) else "WARNING",
             "handlers": ["stdout"],
             "propagate": False,
         },
@@ -111,8 +113,7 @@ def post_fork(server, worker) -> None:
 
 def on_starting(server) -> None:
     """Say so when the rate-limit counters cannot be shared by the workers."""
-    storage = os.environ.get("FLASK_RATELIMIT_STORAGE_URI", "memory://")
-    if server.cfg.workers > 1 and storage.strip('"').startswith("memory://"):
+    if server.cfg.workers > 1 and ONE_PROCESS:
         server.log.warning(
             "rate limits count in memory, separately in each of %d workers; set "
             "FLASK_RATELIMIT_STORAGE_URI=redis://... so the login limit holds exactly",

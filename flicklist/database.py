@@ -1,10 +1,16 @@
-"""Database URL handling and per-connection settings for SQLite and PostgreSQL."""
+"""The database connection: URLs, engine options, SQLite's per-connection settings,
+and development's schema on first use."""
 
 from pathlib import Path
+from threading import Lock
 
+import flask_migrate
+import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+
+from flicklist.extensions import db
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -61,3 +67,28 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def on_begin(connection) -> None:
         writing = has_request_context() and request.method not in READ_METHODS
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def register_empty_database_upgrade(app: Flask) -> None:
+    """Development only: `flask run` on a fresh checkout creates its schema.
+
+    The migrations run once, on the first request, and only when the database has
+    no tables at all: a database made by `flask db upgrade` or by `create_all()` is
+    left as it is. Production never does this; there `flask db upgrade` is the
+    release step.
+    """
+    if not app.config.get("UPGRADE_EMPTY_DATABASE"):
+        return
+    lock = Lock()
+    state = {"checked": False}
+
+    @app.before_request
+    def upgrade_empty_database() -> None:
+        if state["checked"]:
+            return
+        with lock:
+            if not state["checked"]:
+                if not sa.inspect(db.engine).get_table_names():
+                    app.logger.info("empty database: running the migrations")
+                    flask_migrate.upgrade()
+                state["checked"] = True

@@ -1,6 +1,6 @@
 """Extension objects, created bare here and bound to the app in create_app."""
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,9 +29,17 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def config_limit(key: str):
+    """A Flask-Limiter limit read from the settings at each request."""
+    return lambda: current_app.config[key]
+
+
 # Objects stay usable after commit; each request is short and ends with its commit.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_address)

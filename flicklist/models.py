@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flicklist.extensions import db
 from flicklist.list_version import install_with_create_all
+from flicklist.rules import EMAIL_MAX, TITLE_MAX, title_key
 from flicklist.timeutil import utcnow
 
-EMAIL_MAX = 254
-TITLE_MAX = 200
-NOTE_MAX = 2000
+USER_AGENT_MAX = 200
+IP_ADDRESS_MAX = 45  # the longest IPv6 address in text
 
 
-def token_digest(token: str) -> str:
-    """SHA-256 of a bearer token: the database never holds a usable token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def title_key(title: str) -> str:
-    """The form of a title used to compare, search and sort, ignoring case."""
-    return " ".join(title.split()).casefold()
+def title_key_of_row(context: DefaultExecutionContext) -> str:
+    """Column default: every insert path (ORM or bulk Core) gets the key for free."""
+    return title_key(context.get_current_parameters()["title"])
 
 
 class User(db.Model):
@@ -77,8 +72,8 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
-    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
-    ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(USER_AGENT_MAX), default="")
+    ip_address: Mapped[str] = mapped_column(sa.String(IP_ADDRESS_MAX), default="")
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
@@ -121,7 +116,9 @@ class Movie(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     # Case folding can triple a character ("ﬃ" -> "ffi"), so the key is wider.
-    title_key: Mapped[str] = mapped_column(sa.String(4 * TITLE_MAX))
+    title_key: Mapped[str] = mapped_column(
+        sa.String(4 * TITLE_MAX), default=title_key_of_row
+    )
     year: Mapped[int | None] = mapped_column(sa.SmallInteger)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Half stars, 1..10: exact on every database, shown divided by two.

@@ -69,5 +69,6 @@ def register_request_log(app: Flask) -> None:
     Gunicorn's config sends this logger to stdout; elsewhere it stays quiet
     unless logging is configured for it.
     """
-    app.before_request_funcs.setdefault(None, []).insert(0, start_timer)
+    # Registered before any other hook (see create_app), so the time counts them.
+    app.before_request(start_timer)
     app.after_request(log_request)

@@ -1,8 +1,17 @@
-"""Response headers every page carries, and the one check for a safe `next` target."""
+"""Security helpers: response headers, safe return addresses, secret tokens."""
 
+import hashlib
+import secrets
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, redirect, request
+
+# Longer than any browser sends for a return address worth keeping.
+NEXT_MAX = 2000
+# 32 random bytes (256 bits), 43 URL-safe characters: far beyond guessing.
+TOKEN_BYTES = 32
+# Longer than any token we hand out; anything longer is not worth hashing.
+TOKEN_MAX_LENGTH = 64
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -22,7 +31,7 @@ def is_safe_next(target: str | None) -> bool:
     Browsers forgive a lot (backslashes as slashes, tabs and newlines dropped,
     percent-encoding), so anything that could be read as another origin is refused.
     """
-    if not target or len(target) > 2000 or not target.startswith("/"):
+    if not target or len(target) > NEXT_MAX or not target.startswith("/"):
         return False
     for candidate in (target, unquote(target)):
         if any(ord(char) < 0x21 or char in "\\\x7f" for char in candidate):
@@ -38,6 +47,21 @@ def is_safe_next(target: str | None) -> bool:
 def safe_next(target: str | None, default: str) -> str:
     """The target when it is safe, otherwise the default."""
     return target if is_safe_next(target) else default
+
+
+def redirect_back(default: str) -> Response:
+    """Return to the page the form was on (its hidden `next`), or to the default."""
+    return redirect(safe_next(request.form.get("next"), default), code=303)
+
+
+def new_token() -> str:
+    """A fresh secret for a link or a cookie; hand it out, keep only its digest."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a bearer token: the database never holds a usable token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def set_security_headers(response: Response) -> Response:

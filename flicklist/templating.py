@@ -1,17 +1,15 @@
-"""Jinja filters and globals used by the templates."""
+"""What the templates see beyond Flask's defaults: filters, globals, static URLs."""
 
+import hashlib
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, request
 
+from flicklist import rules
 
-def stars(rating_halves: int | None) -> str:
-    """Half stars as the number people read: 7 -> "3.5", 8 -> "4"."""
-    if rating_halves is None:
-        return ""
-    return f"{rating_halves / 2:g}"
-
-
+# The query parameters a list page depends on; page_url keeps only these.
 LIST_PARAMETERS = ("q", "sort", "page")
 
 
@@ -34,10 +32,41 @@ def page_url(**changes: object) -> str:
     return request.path + ("?" + query if query else "")
 
 
-RATING_CHOICES = [f"{halves / 2:g}" for halves in range(1, 11)]
+@cache
+def file_version(path: Path, _mtime: float) -> str:
+    """The first 12 hex digits of the file's SHA-256 (cached per modification time)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def register_static_versions(app: Flask) -> None:
+    """`url_for('static', ...)` adds `?v=<hash>`: a changed file gets a new URL."""
+    folder = Path(app.static_folder or "")
+    # Outside debug the files change only with a deploy (and a restart), so one
+    # look per file is enough; in debug each url_for looks at the file again.
+    known: dict[str, str | None] = {}
+
+    def version(filename: str) -> str | None:
+        path = folder / filename
+        return file_version(path, path.stat().st_mtime) if path.is_file() else None
+
+    @app.url_defaults
+    def add_static_version(endpoint: str, values: dict) -> None:
+        if endpoint != "static" or "v" in values or "filename" not in values:
+            return
+        filename = values["filename"]
+        if app.debug:
+            found = version(filename)
+        elif filename in known:
+            found = known[filename]
+        else:
+            found = known[filename] = version(filename)
+        if found:
+            values["v"] = found
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.add_template_filter(stars)
+    app.add_template_filter(rules.format_rating, "stars")
     app.add_template_global(page_url)
-    app.add_template_global(RATING_CHOICES, "rating_choices")
+    # The limits forms and hints quote (`rules.TITLE_MAX`), never copied as numbers.
+    app.add_template_global(rules, "rules")
+    register_static_versions(app)

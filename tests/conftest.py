@@ -17,7 +17,7 @@ from config import TestConfig
 from flicklist import create_app
 from flicklist.extensions import db
 from flicklist.models import Movie, User, title_key
-from flicklist.passwords import hash_password
+from flicklist.auth.passwords import hash_password
 
 PASSWORD = "correct horse battery"
 CSRF_PATTERN = re.compile(

@@ -9,7 +9,7 @@ from config import ProductionConfig
 from flicklist import create_app
 from flicklist.extensions import db
 from flicklist.models import Movie, ShareLink, User, UserSession, Viewing
-from flicklist.movies.watchlist import record_viewing
+from flicklist.movies.changes import record_viewing
 from tests.conftest import CSRF_PATTERN, PASSWORD, create_movie
 
 HTTPS = "https://localhost"

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, User, UserSession, Viewing
-from flicklist.passwords import verify_password
+from flicklist.auth.passwords import verify_password
 from tests.conftest import (
     PASSWORD,
     AuthActions,

@@ -182,14 +182,6 @@ def test_page_number_and_sort_are_forgiving(app, logged_in, user):
     assert flash_text(logged_in.get("/")) == ""
 
 
-def test_create_app_takes_a_mapping_like_the_flask_tutorial(tmp_path):
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite"}
-    )
-    assert app.testing and app.config["SECRET_KEY"] == TestConfig.SECRET_KEY
-    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("t.sqlite")
-
-
 def test_flask_run_on_a_fresh_checkout_creates_its_schema(tmp_path, monkeypatch):
     for name in ("SECRET_KEY", "FLASK_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)

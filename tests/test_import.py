@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from flicklist.movies.importer import ImportFileError, parse_file, recognise
+from flicklist.transfer.parse import ImportFileError, parse_file, recognise
 from flicklist.timeutil import today
 from tests.conftest import (
     create_movie,
@@ -324,7 +324,7 @@ def test_no_file_chosen(app, logged_in):
 
 def test_a_file_that_fails_half_way_changes_nothing(app, logged_in, user, monkeypatch):
     """The database fails after the movies were written: they go too."""
-    from flicklist.movies import importing
+    from flicklist.transfer import merge as importing
 
     create_movie(app, user, "Keep me", 2000)
     before = stored(app)

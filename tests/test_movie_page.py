@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from flicklist.models import NOTE_MAX, Movie, Viewing
-from flicklist.movies.watchlist import record_viewing
+from flicklist.models import Movie, Viewing
+from flicklist.rules import NOTE_MAX
+from flicklist.movies.changes import record_viewing
 from flicklist.timeutil import today
 from tests.conftest import (
     create_movie,

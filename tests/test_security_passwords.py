@@ -14,7 +14,7 @@ from argon2 import extract_parameters
 from config import Config, ProductionConfig
 from flicklist.extensions import db
 from flicklist.models import User
-from flicklist.passwords import hash_password
+from flicklist.auth.passwords import hash_password
 from tests.conftest import (
     PASSWORD,
     AuthActions,

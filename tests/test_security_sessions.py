@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from config import TestConfig
 from flicklist import create_app
 from flicklist.extensions import db
-from flicklist.models import UserSession, token_digest
+from flicklist.models import UserSession
+from flicklist.security import token_digest
 from tests.conftest import PASSWORD, AuthActions, create_user, flash_text, post
 from tests.security_support import https_login, https_post, make_production_app
 

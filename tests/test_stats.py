@@ -3,8 +3,8 @@
 import re
 from datetime import date
 
-from flicklist.movies.charts import bar_chart, nice_ceiling
-from flicklist.movies.stats import month_starts
+from flicklist.stats.charts import bar_chart, nice_ceiling
+from flicklist.stats.queries import month_starts
 from flicklist.timeutil import today
 from tests.conftest import create_movie, create_user, post
 

@@ -1,4 +1,3 @@
-from . import account, share  # noqa: F401  (add the account and share views to bp)
-from .views import bp
+"""Accounts: register, log in, log out."""
 
-__all__ = ["bp"]
+from .views import bp as bp

@@ -1,4 +1,4 @@
-"""Account forms: register, log in, change password, delete the account."""
+"""The forms of logging in and registering, and the rules for a new password."""
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -12,14 +12,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from flicklist.auth.passwords import is_common_password
 from flicklist.extensions import db
-from flicklist.forms import NoControlCharacters, strip_filter
-from flicklist.models import EMAIL_MAX, User
-from flicklist.passwords import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
-    is_common_password,
-)
+from flicklist.form_helpers import NoControlCharacters, strip_filter
+from flicklist.models import User
+from flicklist.rules import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN
 
 ALREADY_REGISTERED = "That email is already registered. Log in instead."
 PASSWORD_LENGTH = f"Choose a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters."
@@ -100,49 +97,3 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Remember me")
-
-
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired("Enter your current password.")],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        "New password",
-        validators=[InputRequired("Choose a new password."), NewPassword()],
-        render_kw={"autocomplete": "new-password"},
-    )
-    verify = PasswordField(
-        "Verify new password",
-        validators=[EqualTo("new_password", message=PASSWORDS_DIFFER)],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-class DeleteAccountForm(FlaskForm):
-    password = PasswordField(
-        "Password",
-        validators=[InputRequired("Enter your password to delete the account.")],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class EndSessionsForm(FlaskForm):
-    """Signing out the other sessions asks for the password again (ASVS 7.5.2)."""
-
-    confirm_password = PasswordField(
-        "Your password",
-        validators=[
-            InputRequired("Enter your password to sign out the other sessions.")
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class ShareForm(FlaskForm):
-    include_watchlist = BooleanField("Include my watchlist")
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""

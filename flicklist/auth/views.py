@@ -1,9 +1,7 @@
 """Registering, logging in and logging out."""
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -20,37 +18,26 @@ from flicklist.auth.forms import (
     LoginForm,
     RegisterForm,
 )
-from flicklist.extensions import client_address, db, limiter
-from flicklist.forms import flash_errors
-from flicklist.models import User
-from flicklist.passwords import (
-    burn_verify_time,
-    hash_password,
-    needs_rehash,
-    verify_password,
+from flicklist.auth.logins import (
+    authenticate,
+    end_current_session,
+    hash_new_password,
+    start_session,
 )
+from flicklist.extensions import client_address, config_limit, db, limiter
+from flicklist.form_helpers import flash_errors
+from flicklist.models import User
+from flicklist.rules import EMAIL_MAX
 from flicklist.security import safe_next
-from flicklist.sessions import end_current_session, start_session
 
 bp = Blueprint("auth", __name__)
 
-
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def register_limit() -> str:
-    return current_app.config["REGISTER_RATE_LIMIT"]
-
-
-def account_limit() -> str:
-    """The budget of the account forms: password, sessions, deletion, share link."""
-    return current_app.config["ACCOUNT_RATE_LIMIT"]
+login_limit = config_limit("LOGIN_RATE_LIMIT")
 
 
 def login_account_key() -> str:
     """Rate-limit key for the account being tried, whoever tries it."""
-    email = (request.form.get("email") or "").strip().lower()[:254]
+    email = (request.form.get("email") or "").strip().lower()[:EMAIL_MAX]
     return f"account:{email}"
 
 
@@ -60,15 +47,15 @@ def login_failed(_response) -> bool:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(register_limit, methods=["POST"], key_func=client_address)
+@limiter.limit(
+    config_limit("REGISTER_RATE_LIMIT"), methods=["POST"], key_func=client_address
+)
 def register():
     # Open to a logged-in visitor too: registering again logs in as the new account.
     form = RegisterForm()
     if form.validate_on_submit():
-        # End the read transaction: the slow hash must not hold SQLite's write lock.
-        db.session.rollback()
         user = User(
-            email=form.email.data, password_hash=hash_password(form.password.data)
+            email=form.email.data, password_hash=hash_new_password(form.password.data)
         )
         db.session.add(user)
         try:
@@ -116,26 +103,6 @@ def login():
     if form.is_submitted():
         g.login_failed = True
     return render_template("auth/login.html", form=form, next_target=next_target)
-
-
-def authenticate(email: str, password: str) -> User | None:
-    """The user with that email and password, or None; equally slow either way."""
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    stored_hash = user.password_hash if user is not None else None
-    # End the read transaction before the slow hash (SQLite's write lock).
-    db.session.rollback()
-    if stored_hash is None:
-        burn_verify_time(password)
-        return None
-    if not verify_password(stored_hash, password):
-        return None
-    if needs_rehash(stored_hash):
-        new_hash = hash_password(password)
-        db.session.execute(
-            sa.update(User).where(User.id == user.id).values(password_hash=new_hash)
-        )
-        db.session.commit()
-    return user
 
 
 @bp.post("/logout")

@@ -1,4 +1,3 @@
-from . import actions, stats, transfer  # noqa: F401  (add their views to bp)
-from .views import bp
+"""Each person's movies: the lists, adding, and one movie's page and actions."""
 
-__all__ = ["bp"]
+from .views import bp as bp

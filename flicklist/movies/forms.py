@@ -1,11 +1,8 @@
-"""Movie forms: add a movie, record a viewing, rate, keep a note, import a file."""
+"""Movie forms: add a movie, record a viewing, rate, keep a note."""
 
 import re
-from datetime import date
-from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -15,42 +12,20 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from flicklist.forms import NoControlCharacters, strip_filter
-from flicklist.models import NOTE_MAX, TITLE_MAX
+from flicklist.form_helpers import NoControlCharacters, strip_filter
+from flicklist.rules import (
+    EARLIEST_VIEWING,
+    FIRST_FILM_YEAR,
+    NOTE_MAX,
+    TITLE_MAX,
+    last_allowed_year,
+    parse_rating,
+    year_allowed,
+)
 from flicklist.timeutil import today
 
-FIRST_FILM_YEAR = 1870
-EARLIEST_VIEWING = date(FIRST_FILM_YEAR, 1, 1)
-
-
-PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 PLAIN_INTEGER = re.compile(r"[0-9]+")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def parse_rating(value: str | None) -> int | None:
-    """Half stars (1..10) for `0.5`..`5` in half steps; None for anything else.
-
-    Only plain decimals count: `4`, `4.5`, `4.0`; not `nan`, `1e0`, `+4` or digits
-    of other scripts, which Decimal would take.
-    """
-    text = (value or "").strip()
-    if not PLAIN_NUMBER.fullmatch(text):
-        return None
-    halves = Decimal(text) * 2
-    if halves != halves.to_integral_value() or not 1 <= halves <= 10:
-        return None
-    return int(halves)
-
-
-def check_year(year: int | None) -> str | None:
-    """An error message for a year outside 1870 to next year, else None."""
-    if year is None:
-        return None
-    last = today().year + 1
-    if not FIRST_FILM_YEAR <= year <= last:
-        return f"Year must be between {FIRST_FILM_YEAR} and {last}."
-    return None
 
 
 class YearField(IntegerField):
@@ -69,9 +44,10 @@ class YearField(IntegerField):
 
 class YearRange:
     def __call__(self, form: FlaskForm, field) -> None:
-        message = check_year(field.data)
-        if message:
-            raise ValidationError(message)
+        if field.data is not None and not year_allowed(field.data):
+            raise ValidationError(
+                f"Year must be between {FIRST_FILM_YEAR} and {last_allowed_year()}."
+            )
 
 
 class ViewingDate:
@@ -88,6 +64,34 @@ class ViewingDate:
             )
 
 
+class IsoDateField(DateField):
+    """A date written exactly YYYY-MM-DD (strptime alone also takes 2020-1-5)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and valuelist[0].strip() and not ISO_DATE.fullmatch(valuelist[0]):
+            self.data = None
+            raise ValueError(self.invalid_value_message)
+        super().process_formdata(valuelist)
+
+
+class RatingField(StringField):
+    """A rating sent as `0.5`..`5`; its data is the number of half stars, 1..10."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if valuelist and valuelist[0]:  # an empty one is InputRequired's to refuse
+            self.data = parse_rating(valuelist[0])
+            if self.data is None:
+                raise ValueError("A rating is from 0.5 to 5 stars, in half stars.")
+
+
+def normalise_note(value: str | None) -> str | None:
+    """Browsers send line breaks as CRLF: count and keep each as one character."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 class MovieForm(FlaskForm):
     title = StringField(
         "Title",
@@ -100,21 +104,7 @@ class MovieForm(FlaskForm):
             NoControlCharacters(),
         ],
     )
-    year = YearField(
-        "Year",
-        validators=[Optional(), YearRange()],
-        render_kw={"inputmode": "numeric", "min": FIRST_FILM_YEAR},
-    )
-
-
-class IsoDateField(DateField):
-    """A date written exactly YYYY-MM-DD (strptime alone also takes 2020-1-5)."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if valuelist and valuelist[0].strip() and not ISO_DATE.fullmatch(valuelist[0]):
-            self.data = None
-            raise ValueError(self.invalid_value_message)
-        super().process_formdata(valuelist)
+    year = YearField("Year", validators=[Optional(), YearRange()])
 
 
 class WatchedForm(FlaskForm):
@@ -127,19 +117,7 @@ class WatchedForm(FlaskForm):
 
 
 class RatingForm(FlaskForm):
-    rating = StringField("Rating", validators=[InputRequired("Choose a rating.")])
-
-    def validate_rating(self, field) -> None:
-        field.halves = parse_rating(field.data)
-        if field.halves is None:
-            raise ValidationError("A rating is from 0.5 to 5 stars, in half stars.")
-
-
-def normalise_note(value: str | None) -> str | None:
-    """Browsers send line breaks as CRLF: count and keep each as one character."""
-    if not isinstance(value, str):
-        return value
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    rating = RatingField("Rating", validators=[InputRequired("Choose a rating.")])
 
 
 class NoteForm(FlaskForm):
@@ -150,12 +128,4 @@ class NoteForm(FlaskForm):
             Length(max=NOTE_MAX, message=f"A note is at most {NOTE_MAX:,} characters."),
             NoControlCharacters(allow_line_breaks=True),
         ],
-    )
-
-
-class ImportForm(FlaskForm):
-    file = FileField(
-        "CSV file",
-        validators=[FileRequired("Choose a CSV file to import.")],
-        render_kw={"accept": ".csv,text/csv"},
     )

@@ -1,24 +1,27 @@
 """Rendered list pages, kept per worker process and keyed by the owner's list version.
 
-The database bumps `user.list_version` on every change to a user's movies (triggers,
-migration 0004), and the user loader reads it with the session. A key holds the
-owner's account (id and creation time, as SQLite may give a deleted account's id to
-the next one) and that version, so an entry is only ever served to its owner, and never
-once the list has changed: a change makes a new key, and old keys age out. What is
-not the owner's list stays out of an entry: the session's CSRF token is put in when
-the page is served, and a page with flash messages is never kept.
+The database bumps `user.list_version` on every change to a user's movies (the
+triggers in flicklist/list_version.py), so a page keyed by it is never served stale,
+and only ever to its owner. What is not the owner's list stays out of an entry: the
+session's CSRF token is put in when the page is served, and a page with flash
+messages is never kept.
 """
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 
-from flask import current_app
+from flask import current_app, session
+from flask_wtf.csrf import generate_csrf
 
 from flicklist.extensions import db
 from flicklist.list_version import triggers_present
+from flicklist.models import User
+from flicklist.timeutil import today
 
 EXTENSION_KEY = "flicklist_list_cache"
+# Stands for the session's CSRF token in a kept page; NUL is in no stored title.
+CSRF_SLOT = "\x00csrf-token\x00"
 
 
 class RenderedPageCache:
@@ -63,3 +66,24 @@ def list_cache() -> RenderedPageCache:
             entries = 0
         cache = extensions[EXTENSION_KEY] = RenderedPageCache(entries)
     return cache
+
+
+def list_key(owner: User, *arguments: Hashable) -> tuple:
+    """The key of a list page: everything the rendered page depends on.
+
+    A new value the template reads must be among `arguments`, or pages go stale.
+    The owner's account is its id and creation time (SQLite gives a deleted
+    account's id to the next one, whose list_version starts at 0 again), and today's
+    date is in the key because the add form's largest year depends on it.
+    """
+    return (owner.id, owner.created_at, owner.list_version, *arguments, today())
+
+
+def cached_list_page(key: tuple, render: Callable[[], str]) -> str:
+    """The page for `key`, rendered by `render` only when it is not kept already."""
+    # Flask has no public way to peek at pending flashes without taking them.
+    if session.get("_flashes"):
+        return render()  # a message to show once: nothing to keep
+    token = generate_csrf()
+    html = list_cache().get_or_render(key, lambda: render().replace(token, CSRF_SLOT))
+    return html.replace(CSRF_SLOT, token)

@@ -6,10 +6,21 @@ from typing import Any
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from flicklist.models import Movie, title_key
+from flicklist.models import Movie
+from flicklist.rules import title_key
 
+# Each list's sorts, its default first, and what the sort menu calls them.
 WATCHLIST_SORTS = ("added", "title", "year")
 WATCHED_SORTS = ("watched", "title", "rating")
+SORT_LABELS = {
+    "added": "Recently added",
+    "title": "Title (A to Z)",
+    "year": "Year (newest first)",
+    "watched": "Recently watched",
+    "rating": "Rating (highest first)",
+}
+# Deeper pages are refused as nonsense rather than sent to the database as offsets.
+PAGE_MAX = 1_000_000
 
 ORDERINGS: dict[str, tuple[Any, ...]] = {
     "added": (Movie.added_at.desc(), Movie.id.desc()),
@@ -31,8 +42,9 @@ LIST_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Page:
-    rows: list[Any]
+class Pager:
+    """Where a paged view is: what the pager shows."""
+
     number: int
     has_next: bool
 
@@ -41,16 +53,23 @@ class Page:
         return self.number > 1
 
 
+@dataclass(frozen=True)
+class Page(Pager):
+    """One page of a list: its rows, and where it is."""
+
+    rows: list[Any]
+
+
 def page_number(raw: str | None) -> int:
     """The page asked for, or 1 for anything that is not a sensible page number."""
     try:
         number = int(raw or "1")
     except ValueError:
         return 1
-    return number if 1 <= number <= 1_000_000 else 1
+    return number if 1 <= number <= PAGE_MAX else 1
 
 
-def movie_page(
+def list_page(
     user_id: int, *, watched: bool, q: str, sort: str, number: int, per_page: int
 ) -> Page:
     """One page of the user's list; one row more tells whether another page follows."""

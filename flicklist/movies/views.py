@@ -1,4 +1,8 @@
-"""The lists, the page of one movie, and adding a movie."""
+"""The lists, adding a movie, the page of one movie and the actions on it.
+
+CSRFProtect checks the token of every POST before these views run, so the
+actions with no fields of their own need no form class.
+"""
 
 from flask import (
     Blueprint,
@@ -8,25 +12,38 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 
 from flicklist.extensions import db
-from flicklist.forms import CONTROL_CHARACTERS, flash_errors
-from flicklist.models import TITLE_MAX, Movie
-from flicklist.movies.forms import MovieForm, NoteForm, WatchedForm
-from flicklist.movies.list_cache import list_cache
+from flicklist.form_helpers import flash_errors
+from flicklist.models import Movie
+from flicklist.movies.changes import (
+    add_movie,
+    find_movie,
+    forget_viewings,
+    own_movie_query,
+    record_viewing,
+    remove_viewing,
+)
+from flicklist.movies.forms import (
+    MovieForm,
+    NoteForm,
+    RatingForm,
+    WatchedForm,
+)
+from flicklist.movies.list_cache import cached_list_page, list_key
 from flicklist.movies.queries import (
+    SORT_LABELS,
     WATCHED_SORTS,
     WATCHLIST_SORTS,
-    movie_page,
+    list_page,
     page_number,
 )
-from flicklist.movies.watchlist import add_movie, find_movie, own_movie_query
+from flicklist.rules import CONTROL_CHARACTERS, TITLE_MAX, last_allowed_year
+from flicklist.security import redirect_back
 from flicklist.timeutil import today
 
 bp = Blueprint("movies", __name__)
@@ -68,17 +85,13 @@ def own_movie_or_404(movie_id: int) -> Movie:
     return movie
 
 
-# Stands for the session's CSRF token in a cached page; NUL is in no stored title.
-CSRF_SLOT = "\x00csrf-token\x00"
-
-
 def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
-    """A list page, rendered once per list version and kept per user (list_cache)."""
+    """A list page, rendered once per list version and kept (see list_cache)."""
     q, sort, number = list_arguments(sorts)
     user = current_user._get_current_object()
 
     def render() -> str:
-        page = movie_page(
+        page = list_page(
             user.id,
             watched=watched,
             q=q,
@@ -86,7 +99,8 @@ def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
             number=number,
             per_page=current_app.config["MOVIES_PER_PAGE"],
         )
-        back = url_for(
+        # The rows' forms come back here: this page, without other parameters.
+        return_to = url_for(
             request.endpoint,
             q=q or None,
             sort=None if sort == sorts[0] else sort,
@@ -98,19 +112,12 @@ def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
             q=q,
             sort=sort,
             sorts=sorts,
-            back=back,
-            max_year=today().year + 1,
+            sort_labels=SORT_LABELS,
+            return_to=return_to,
+            max_year=last_allowed_year(),
         )
 
-    if session.get("_flashes"):
-        return render()  # a message to show once: nothing to keep
-    # created_at tells apart two accounts that got the same id: SQLite reuses the
-    # highest id once its account is deleted, and the new list_version starts at 0.
-    account = (user.id, user.created_at)
-    key = (template, account, user.list_version, q, sort, number, today())
-    token = generate_csrf()
-    html = list_cache().get_or_render(key, lambda: render().replace(token, CSRF_SLOT))
-    return html.replace(CSRF_SLOT, token)
+    return cached_list_page(list_key(user, template, q, sort, number), render)
 
 
 @bp.get("/")
@@ -153,3 +160,89 @@ def detail(movie_id: int):
         watched_form=WatchedForm(formdata=None),
         note_form=NoteForm(formdata=None, note=movie.note),
     )
+
+
+def back_to_list():
+    return redirect_back(url_for("movies.index"))
+
+
+def back_to_detail(movie: Movie):
+    return redirect_back(url_for("movies.detail", movie_id=movie.id))
+
+
+@bp.post("/movies/<id:movie_id>/watched")
+def mark_watched(movie_id: int):
+    movie = own_movie_or_404(movie_id)
+    form = WatchedForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return back_to_list()
+    first = not movie.watched
+    record_viewing(movie, form.date.data or today())
+    db.session.commit()
+    if first:
+        flash(f"Crossed {movie.title} off your watchlist.", "success")
+    else:
+        flash(f"Recorded another viewing of {movie.title}.", "success")
+    return back_to_list()
+
+
+@bp.post("/movies/<id:movie_id>/unwatched")
+def mark_unwatched(movie_id: int):
+    movie = own_movie_or_404(movie_id)
+    forget_viewings(movie)
+    db.session.commit()
+    flash(f"Put {movie.title} back on your watchlist.", "success")
+    return back_to_list()
+
+
+@bp.post("/movies/<id:movie_id>/rating")
+def rate(movie_id: int):
+    movie = own_movie_or_404(movie_id)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return back_to_list()
+    if not movie.watched:
+        flash(f"Mark {movie.title} as watched before rating it.", "error")
+        return back_to_list()
+    movie.rating_halves = form.rating.data
+    db.session.commit()
+    flash(f"Rated {movie.title} {movie.rating:g} out of 5.", "success")
+    return back_to_list()
+
+
+@bp.post("/movies/<id:movie_id>/note")
+def save_note(movie_id: int):
+    movie = own_movie_or_404(movie_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return back_to_detail(movie)
+    movie.note = (form.note.data or "").strip()
+    db.session.commit()
+    flash("Note saved." if movie.note else "Note cleared.", "success")
+    return back_to_detail(movie)
+
+
+@bp.post("/movies/<id:movie_id>/viewings/<id:viewing_id>/delete")
+def delete_viewing(movie_id: int, viewing_id: int):
+    movie = own_movie_or_404(movie_id)
+    if not remove_viewing(movie, viewing_id):
+        abort(404)
+    db.session.commit()
+    if movie.watched:
+        flash("Viewing removed.", "success")
+    else:
+        flash(f"Viewing removed; {movie.title} is back on your watchlist.", "success")
+    return back_to_detail(movie)
+
+
+@bp.post("/movies/<id:movie_id>/delete")
+def delete(movie_id: int):
+    movie = own_movie_or_404(movie_id)
+    title = movie.title
+    db.session.delete(movie)
+    db.session.commit()
+    flash(f"Deleted {title}.", "success")
+    return back_to_list()

@@ -1,17 +1,13 @@
-"""The stats page: counts, average rating, a rating histogram, films watched a month."""
+"""The stats page's queries: counts, average rating, ratings, films watched a month."""
 
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import render_template
-from flask_login import current_user
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from flicklist.movies.charts import bar_chart
-from flicklist.movies.views import bp
-from flicklist.templating import stars
+from flicklist.rules import RATING_HALVES_MAX, format_rating
 from flicklist.timeutil import today
 
 MONTHS = 12
@@ -34,14 +30,14 @@ class Counts:
 def movie_counts(user_id: int) -> Counts:
     row = db.session.execute(
         sa.select(
-            sa.func.count(sa.case((Movie.watched.is_(False), 1))),
-            sa.func.count(sa.case((Movie.watched.is_(True), 1))),
-            sa.func.count(Movie.rating_halves),
-            sa.func.avg(Movie.rating_halves),
+            sa.func.count(sa.case((Movie.watched.is_(False), 1))).label("to_watch"),
+            sa.func.count(sa.case((Movie.watched.is_(True), 1))).label("watched"),
+            sa.func.count(Movie.rating_halves).label("rated"),
+            sa.func.avg(Movie.rating_halves).label("average"),
         ).where(Movie.user_id == user_id)
     ).one()
-    average = None if row[3] is None else float(row[3])
-    return Counts(row[0], row[1], row[2], average)
+    average = None if row.average is None else float(row.average)
+    return Counts(row.to_watch, row.watched, row.rated, average)
 
 
 def rating_histogram(user_id: int) -> list[tuple[str, int]]:
@@ -53,7 +49,10 @@ def rating_histogram(user_id: int) -> list[tuple[str, int]]:
             .group_by(Movie.rating_halves)
         ).all()
     )
-    return [(stars(halves), counts.get(halves, 0)) for halves in range(1, 11)]
+    return [
+        (format_rating(halves), counts.get(halves, 0))
+        for halves in range(1, RATING_HALVES_MAX + 1)
+    ]
 
 
 def month_starts(last: date, months: int = MONTHS) -> list[date]:
@@ -81,17 +80,3 @@ def monthly_viewings(user_id: int) -> list[tuple[date, int]]:
     for movie_id, day in viewings:
         per_month.setdefault(day.replace(day=1), set()).add(movie_id)
     return [(month, len(per_month[month])) for month in months]
-
-
-@bp.get("/stats")
-def stats():
-    ratings = rating_histogram(current_user.id)
-    months = monthly_viewings(current_user.id)
-    return render_template(
-        "movies/stats.html",
-        counts=movie_counts(current_user.id),
-        ratings=bar_chart(ratings),
-        rating_rows=ratings,
-        months=bar_chart([(month.strftime("%b"), count) for month, count in months]),
-        month_rows=[(month.strftime("%B %Y"), count) for month, count in months],
-    )

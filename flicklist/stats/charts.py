@@ -41,10 +41,6 @@ class BarChart:
     right: int = WIDTH - RIGHT
     baseline: int = HEIGHT - BOTTOM
 
-    @property
-    def total(self) -> int:
-        return sum(bar.value for bar in self.bars)
-
 
 def nice_ceiling(value: int) -> int:
     """A round top for the axis: 1, 2, 5, 10, 20, 50... at least `value`."""

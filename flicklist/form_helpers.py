@@ -1,11 +1,10 @@
-"""Helpers shared by the forms of every blueprint."""
+"""Helpers shared by the forms of every blueprint: flashing errors, filters, checks."""
 
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
-CONTROL_CHARACTERS = frozenset(chr(code) for code in range(32)) | {"\x7f"}
-LINE_BREAKS = frozenset("\r\n\t")
+from flicklist.rules import has_control_characters
 
 
 def flash_errors(form: FlaskForm) -> None:
@@ -26,13 +25,13 @@ class NoControlCharacters:
     """Refuse NUL and other control characters (PostgreSQL cannot store NUL)."""
 
     def __init__(self, allow_line_breaks: bool = False, message: str | None = None):
-        self.forbidden = CONTROL_CHARACTERS - (
-            LINE_BREAKS if allow_line_breaks else set()
-        )
+        self.allow_line_breaks = allow_line_breaks
         self.message = message
 
     def __call__(self, form: FlaskForm, field) -> None:
-        if field.data and any(char in self.forbidden for char in field.data):
+        if field.data and has_control_characters(
+            field.data, allow_line_breaks=self.allow_line_breaks
+        ):
             raise ValidationError(
                 self.message or f"{field.label.text} contains characters not allowed."
             )

@@ -9,12 +9,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flicklist.forms import CONTROL_CHARACTERS, LINE_BREAKS
-from flicklist.models import NOTE_MAX, TITLE_MAX
-from flicklist.movies.forms import EARLIEST_VIEWING, check_year, parse_rating
-from flicklist.timeutil import today
+from flicklist.rules import (
+    CONTROL_CHARACTERS,
+    LINE_BREAKS,
+    NOTE_MAX,
+    TITLE_MAX,
+    has_control_characters,
+    parse_rating,
+    viewing_date_allowed,
+    year_allowed,
+)
+from flicklist.transfer.export import FLICKLIST_HEADER
 
-FLICKLIST_HEADER = ("Title", "Year", "Watched", "WatchedDate", "Rating", "Added")
+# How much of a bad cell a rejection message quotes.
+QUOTED_MAX = 20
 # IMDb title types that are films; series, episodes, games and the rest are not.
 FILM_TYPES = frozenset(
     {
@@ -103,7 +111,7 @@ def clean_title(raw: str) -> str:
         raise RowError("no title")
     if len(title) > TITLE_MAX:
         raise RowError(f"a title longer than {TITLE_MAX} characters")
-    if any(char in CONTROL_CHARACTERS for char in title):
+    if has_control_characters(title):
         raise RowError("a title with control characters")
     return title
 
@@ -114,8 +122,8 @@ def clean_year(raw: str) -> int | None:
     try:
         year = int(raw)
     except ValueError:
-        raise RowError(f"a bad year ({raw[:20]})") from None
-    if check_year(year):
+        raise RowError(f"a bad year ({raw[:QUOTED_MAX]})") from None
+    if not year_allowed(year):
         raise RowError(f"a bad year ({year})")
     return year
 
@@ -126,7 +134,7 @@ def clean_rating(raw: str) -> int | None:
         return None
     halves = parse_rating(raw)
     if halves is None:
-        raise RowError(f"a bad rating ({raw[:20]})")
+        raise RowError(f"a bad rating ({raw[:QUOTED_MAX]})")
     return halves
 
 
@@ -137,9 +145,9 @@ def clean_imdb_rating(raw: str) -> int | None:
     try:
         tens = Decimal(raw)
     except InvalidOperation:
-        raise RowError(f"a bad rating ({raw[:20]})") from None
+        raise RowError(f"a bad rating ({raw[:QUOTED_MAX]})") from None
     if not tens.is_finite() or not 1 <= tens <= 10:
-        raise RowError(f"a bad rating ({raw[:20]})")
+        raise RowError(f"a bad rating ({raw[:QUOTED_MAX]})")
     # Out of 10, one point is one half star.
     return int(tens.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -157,8 +165,8 @@ def clean_viewing_date(raw: str) -> date | None:
         return None
     watched_on = parse_date(raw)
     if watched_on is None:
-        raise RowError(f"a bad date ({raw[:20]})")
-    if not EARLIEST_VIEWING <= watched_on <= today():
+        raise RowError(f"a bad date ({raw[:QUOTED_MAX]})")
+    if not viewing_date_allowed(watched_on):
         raise RowError(f"a date out of range ({watched_on.isoformat()})")
     return watched_on
 
@@ -174,10 +182,10 @@ def require_film(row: Row) -> None:
         raise NotAFilm
 
 
-def flicklist_row(row: Row) -> Record:
+def record_from_flicklist(row: Row) -> Record:
     watched = row.get("Watched").casefold()
     if watched not in ("yes", "no", ""):
-        raise RowError(f"Watched is neither yes nor no ({watched[:20]})")
+        raise RowError(f"Watched is neither yes nor no ({watched[:QUOTED_MAX]})")
     return Record(
         line=0,
         title=clean_title(row.get("Title")),
@@ -202,15 +210,15 @@ def letterboxd_record(row: Row, viewings: list[date | None]) -> Record:
     )
 
 
-def letterboxd_watchlist_row(row: Row) -> Record:
+def record_from_letterboxd_watchlist(row: Row) -> Record:
     return letterboxd_record(row, [])
 
 
-def letterboxd_watched_row(row: Row) -> Record:
+def record_from_letterboxd_watched(row: Row) -> Record:
     return letterboxd_record(row, [None])
 
 
-def letterboxd_diary_row(row: Row) -> Record:
+def record_from_letterboxd_diary(row: Row) -> Record:
     return letterboxd_record(row, [clean_viewing_date(row.get("Watched Date"))])
 
 
@@ -228,11 +236,11 @@ def imdb_record(row: Row, rated: bool) -> Record:
     )
 
 
-def imdb_ratings_row(row: Row) -> Record:
+def record_from_imdb_ratings(row: Row) -> Record:
     return imdb_record(row, rated=True)
 
 
-def imdb_list_row(row: Row) -> Record:
+def record_from_imdb_list(row: Row) -> Record:
     return imdb_record(row, rated=False)
 
 
@@ -249,13 +257,13 @@ KIND_NAMES = {
 }
 
 PARSERS: dict[str, RowParser] = {
-    "flicklist": flicklist_row,
-    "letterboxd-watchlist": letterboxd_watchlist_row,
-    "letterboxd-watched": letterboxd_watched_row,
-    "letterboxd-ratings": letterboxd_watched_row,
-    "letterboxd-diary": letterboxd_diary_row,
-    "imdb-ratings": imdb_ratings_row,
-    "imdb-list": imdb_list_row,
+    "flicklist": record_from_flicklist,
+    "letterboxd-watchlist": record_from_letterboxd_watchlist,
+    "letterboxd-watched": record_from_letterboxd_watched,
+    "letterboxd-ratings": record_from_letterboxd_watched,
+    "letterboxd-diary": record_from_letterboxd_diary,
+    "imdb-ratings": record_from_imdb_ratings,
+    "imdb-list": record_from_imdb_list,
 }
 
 

@@ -1,19 +1,73 @@
-"""Server-side login sessions, so logging out or changing a password really ends them.
+"""Logging in and out: checking passwords, and server-side login records.
 
 Flask-Login keeps whatever `User.get_id()` returns in the signed session cookie and
 in the remember-me cookie. Here that is a random token whose SHA-256 is a row of
-`user_session`: deleting the row makes every copy of those cookies worthless.
-"""
+`user_session`: deleting the row makes every copy of those cookies worthless, so
+logging out or changing a password really ends a login.
 
-import secrets
+Argon2 is slow on purpose, so no transaction stays open while it runs: on SQLite
+a transaction that later writes would hold the write lock for that long.
+"""
 
 import sqlalchemy as sa
 from flask import Response, after_this_request, current_app, request, session
 from flask_login import current_user, login_user, logout_user
 
+from flicklist.auth.passwords import (
+    burn_verify_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from flicklist.extensions import db
-from flicklist.models import User, UserSession, token_digest
+from flicklist.models import IP_ADDRESS_MAX, USER_AGENT_MAX, User, UserSession
+from flicklist.security import new_token, token_digest
 from flicklist.timeutil import utcnow
+
+
+def hash_new_password(password: str) -> str:
+    """The hash of a new password, made with no transaction open."""
+    db.session.rollback()
+    return hash_password(password)
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """Check a password with no transaction open; no hash costs as long as one."""
+    db.session.rollback()
+    if stored_hash is None:
+        burn_verify_time(password)
+        return False
+    return verify_password(stored_hash, password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with that email and password, or None; equally slow either way."""
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    stored_hash = user.password_hash if user is not None else None
+    if not password_matches(stored_hash, password):
+        return None
+    if needs_rehash(stored_hash):
+        new_hash = hash_password(password)
+        db.session.execute(
+            sa.update(User).where(User.id == user.id).values(password_hash=new_hash)
+        )
+        db.session.commit()
+    return user
+
+
+def current_password_matches(password: str) -> bool:
+    """True when `password` is the logged-in user's password."""
+    return password_matches(current_user.password_hash, password)
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password, end every login of the user, and log this browser in anew."""
+    new_hash = hash_new_password(new_password)
+    remember = user.current_session.remember
+    user.password_hash = new_hash
+    end_all_sessions(user)
+    db.session.commit()
+    start_session(user, remember=remember)
 
 
 def start_session(user: User, *, remember: bool = False) -> None:
@@ -32,7 +86,7 @@ def start_session(user: User, *, remember: bool = False) -> None:
                 UserSession.token_hash == token_digest(current_user.session_token)
             )
         )
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     record = UserSession(
         user_id=user.id,
         token_hash=token_digest(token),
@@ -40,8 +94,8 @@ def start_session(user: User, *, remember: bool = False) -> None:
         created_at=now,
         last_seen_at=now,
         expires_at=now + lifetime,
-        user_agent=(request.user_agent.string or "")[:200],
-        ip_address=(request.remote_addr or "")[:45],
+        user_agent=(request.user_agent.string or "")[:USER_AGENT_MAX],
+        ip_address=(request.remote_addr or "")[:IP_ADDRESS_MAX],
     )
     db.session.add(record)
     db.session.commit()
@@ -88,7 +142,7 @@ def clear_remember_cookie(response: Response) -> Response:
     return response
 
 
-def end_other_sessions(user: User) -> int:
+def sign_out_other_sessions(user: User) -> int:
     """Delete every session of the user but the current one; returns how many."""
     query = sa.delete(UserSession).where(UserSession.user_id == user.id)
     if user.current_session is not None:

@@ -14,15 +14,13 @@ from flask import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from flicklist.extensions import db, limiter
-from flicklist.movies.queries import Page, movie_page, page_number
-from flicklist.sharing import find_share_link
+from flicklist.account.sharing import find_share_link
+from flicklist.extensions import config_limit, db, limiter
+from flicklist.movies.queries import Pager, list_page, page_number
 
 bp = Blueprint("public", __name__)
 
-
-def share_limit() -> str:
-    return current_app.config["SHARE_RATE_LIMIT"]
+FAVICON_MAX_AGE = 24 * 3600  # seconds
 
 
 @bp.get("/healthz")
@@ -49,12 +47,12 @@ def favicon():
         current_app.static_folder,
         "favicon.svg",
         mimetype="image/svg+xml",
-        max_age=86400,
+        max_age=FAVICON_MAX_AGE,
     )
 
 
 @bp.get("/share/<token>")
-@limiter.limit(share_limit)
+@limiter.limit(config_limit("SHARE_RATE_LIMIT"))
 def shared_list(token: str):
     """A read-only list for anyone holding the token; unknown tokens are 404.
 
@@ -65,7 +63,7 @@ def shared_list(token: str):
         abort(404)
     number = page_number(request.args.get("page"))
     page_of = partial(
-        movie_page,
+        list_page,
         link.user_id,
         q="",
         number=number,
@@ -74,13 +72,12 @@ def shared_list(token: str):
     watched = page_of(watched=True, sort="watched")
     to_watch = page_of(watched=False, sort="added") if link.include_watchlist else None
     # One `page` walks both lists together, so one pager serves the page.
-    pages = Page(
-        rows=[],
+    paging = Pager(
         number=number,
         has_next=watched.has_next or bool(to_watch and to_watch.has_next),
     )
     return render_template(
-        "public/shared_list.html", watched=watched, to_watch=to_watch, page=pages
+        "public/shared_list.html", watched=watched, to_watch=to_watch, paging=paging
     )
 
 

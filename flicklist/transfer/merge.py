@@ -9,18 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from flicklist.models import Movie, title_key
-from flicklist.movies.importer import ParsedFile, Record
-from flicklist.movies.watchlist import (
-    insert_movies,
-    insert_viewings,
-    movie_ids,
-    update_movies,
-    watch_state,
-)
+from flicklist.models import Movie, Viewing
+from flicklist.rules import title_key
 from flicklist.timeutil import utcnow
+from flicklist.transfer.parse import ImportFileError, ParsedFile, Record
 
 Key = tuple[str, int | None]
+# The rejected rows an import's message names; the rest are counted.
+REJECTED_SHOWN = 5
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 @dataclass
@@ -45,6 +45,67 @@ class ImportResult:
     @property
     def skipped(self) -> int:
         return self.duplicates + self.not_films
+
+    def summary(self) -> str:
+        """The counts as the flash message says them, with the first rejected rows."""
+        # Duplicates are skipped even when they fill in what a movie lacked: the
+        # contract counts them as skipped, and "updated" says how many filled.
+        text = (
+            f"{self.added} added, {self.skipped} skipped ({self.duplicates} "
+            f"already on your list, {self.updated} of them updated; "
+            f"{plural(self.not_films, 'not a film', 'not films')}), "
+            f"{len(self.rejected)} rejected"
+        )
+        if self.rejected:
+            shown = [
+                f"line {line}: {why}" for line, why in self.rejected[:REJECTED_SHOWN]
+            ]
+            more = len(self.rejected) - REJECTED_SHOWN
+            if more > 0:
+                shown.append(f"and {plural(more, 'more row', 'more rows')}")
+            text += f" ({'; '.join(shown)})"
+        return text
+
+
+def nothing_to_import(parsed: ParsedFile) -> ImportFileError:
+    """The error for a file none of whose rows is a movie to import."""
+    if not (parsed.not_films or parsed.rejected):
+        return ImportFileError("has no movies in it")
+    return ImportFileError(
+        f"has nothing to import: {ImportResult.of_file(parsed).summary()}"
+    )
+
+
+def watch_state(viewings: list[date | None]) -> dict:
+    """The watched flag, count and latest date that these viewings make."""
+    dated = [watched_on for watched_on in viewings if watched_on is not None]
+    return {
+        "watched": bool(viewings),
+        "viewing_count": len(viewings),
+        "last_watched_on": max(dated, default=None),
+    }
+
+
+def insert_movies(rows: list[dict]) -> None:
+    """Many new movies in bulk; every row holds every column.
+
+    No RETURNING: SQLite then sends one INSERT a row, which is far slower than
+    reading the new ids back with one query (existing_movies).
+    """
+    if rows:
+        db.session.execute(sa.insert(Movie.__table__), rows)
+
+
+def insert_viewings(rows: list[dict]) -> None:
+    """Many viewings in bulk; the caller sets their movies' state with watch_state."""
+    if rows:
+        db.session.execute(sa.insert(Viewing.__table__), rows)
+
+
+def update_movies(rows: list[dict]) -> None:
+    """Bulk update by primary key; every row holds the same columns."""
+    if rows:
+        db.session.execute(sa.update(Movie), rows)
 
 
 def record_key(record: Record) -> Key:
@@ -81,7 +142,10 @@ def group_records(parsed: ParsedFile, result: ImportResult) -> dict[Key, Record]
 
 
 def existing_movies(user_id: int) -> dict[Key, Any]:
-    """The user's movies by (title key, year), in one query, as plain rows."""
+    """The user's movies by (title key, year), in one query, as plain rows.
+
+    Also how new movies' ids are read back after insert_movies.
+    """
     rows = db.session.execute(
         sa.select(
             Movie.id,
@@ -102,7 +166,6 @@ def new_movie_row(user_id: int, record: Record, now: datetime) -> dict:
     return {
         "user_id": user_id,
         "title": record.title,
-        "title_key": title_key(record.title),
         "year": record.year,
         "rating_halves": record.rating_halves,
         "note": record.note,
@@ -155,9 +218,9 @@ def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
     insert_movies([new_movie_row(user_id, record, now) for record in new_records])
     result.added = len(new_records)
     if any(record.viewings for record in new_records):
-        ids = movie_ids(user_id)
+        movies = existing_movies(user_id)
         for record in new_records:
-            viewings += viewing_rows(ids[record_key(record)], record.viewings)
+            viewings += viewing_rows(movies[record_key(record)].id, record.viewings)
     for rows in updates.values():
         update_movies(rows)
     insert_viewings(viewings)

@@ -6,12 +6,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
+from flicklist.rules import PASSWORD_MIN
 
 
-# Words anyone would try first against this site (ASVS 6.1.2); the user's own
-# email address and its local part are added per user.
 def _hasher() -> PasswordHasher:
     config = current_app.config
     return _hasher_for(

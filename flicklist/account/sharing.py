@@ -1,28 +1,22 @@
 """Read-only share links: a random token for the owner, only its SHA-256 kept here.
 
-Functions here change the session but never commit, like flicklist/movies/watchlist.py.
+Functions here change the session but never commit, like flicklist/movies/changes.py.
 """
-
-import secrets
 
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from flicklist.models import ShareLink, token_digest
+from flicklist.models import ShareLink
+from flicklist.security import TOKEN_MAX_LENGTH, new_token, token_digest
 from flicklist.timeutil import utcnow
 
-# 32 random bytes (256 bits), 43 URL-safe characters: far beyond guessing.
-TOKEN_BYTES = 32
-# Longer than any token we hand out; anything longer is not worth hashing.
-TOKEN_MAX_LENGTH = 64
 
-
-def replace_share_link(user_id: int, *, include_watchlist: bool) -> str:
+def create_share_link(user_id: int, *, include_watchlist: bool) -> str:
     """Give the user a new link, revoking any old one; returns the raw token.
 
     The raw token exists only in this return value: the database keeps its digest.
     """
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     link = db.session.get(ShareLink, user_id)
     if link is None:
         link = ShareLink(user_id=user_id)

@@ -1,4 +1,4 @@
-"""What can happen to a user's movies, shared by the views and the importer.
+"""What can happen to a user's movies: find, add, record and forget viewings.
 
 Functions here change the session but never commit: the caller decides where the
 transaction ends (one per form, one per imported file).
@@ -9,7 +9,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from flicklist.models import Movie, Viewing, title_key
+from flicklist.models import Movie, Viewing
+from flicklist.rules import title_key
 
 
 def own_movie_query(user_id: int, movie_id: int) -> sa.Select:
@@ -29,7 +30,7 @@ def find_movie(user_id: int, title: str, year: int | None) -> Movie | None:
 
 def add_movie(user_id: int, title: str, year: int | None) -> Movie:
     """A new movie on the watchlist (flushed; the unique index guards races)."""
-    movie = Movie(user_id=user_id, title=title, title_key=title_key(title), year=year)
+    movie = Movie(user_id=user_id, title=title, year=year)
     db.session.add(movie)
     db.session.flush()
     return movie
@@ -77,43 +78,3 @@ def refresh_watch_state(movie: Movie) -> None:
     movie.viewing_count = count
     movie.watched = count > 0
     movie.last_watched_on = latest
-
-
-def watch_state(viewings: list[date | None]) -> dict:
-    """The watched flag, count and latest date that these viewings make."""
-    dated = [watched_on for watched_on in viewings if watched_on is not None]
-    return {
-        "watched": bool(viewings),
-        "viewing_count": len(viewings),
-        "last_watched_on": max(dated, default=None),
-    }
-
-
-def insert_movies(rows: list[dict]) -> None:
-    """Many new movies in bulk; every row holds every column.
-
-    No RETURNING: SQLite then sends one INSERT a row, which is far slower than
-    reading the new ids back with one query (see movie_ids).
-    """
-    if rows:
-        db.session.execute(sa.insert(Movie.__table__), rows)
-
-
-def movie_ids(user_id: int) -> dict[tuple[str, int | None], int]:
-    """The ids of the user's movies by (title key, year), in one query."""
-    rows = db.session.execute(
-        sa.select(Movie.title_key, Movie.year, Movie.id).where(Movie.user_id == user_id)
-    )
-    return {(key, year): movie_id for key, year, movie_id in rows}
-
-
-def insert_viewings(rows: list[dict]) -> None:
-    """Many viewings in bulk; the caller sets their movies' state with watch_state."""
-    if rows:
-        db.session.execute(sa.insert(Viewing.__table__), rows)
-
-
-def update_movies(rows: list[dict]) -> None:
-    """Bulk update by primary key; every row holds the same columns."""
-    if rows:
-        db.session.execute(sa.update(Movie), rows)

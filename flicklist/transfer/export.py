@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie
-from flicklist.movies.importer import FLICKLIST_HEADER
-from flicklist.templating import stars
+from flicklist.rules import format_rating
 
+# The file's format is the writer's; parse.py reads what is written here.
+FLICKLIST_HEADER = ("Title", "Year", "Watched", "WatchedDate", "Rating", "Added")
 BATCH_SIZE = 500
 
 
@@ -38,7 +39,7 @@ def csv_row(movie) -> list[str]:
         "" if movie.year is None else str(movie.year),
         "yes" if movie.watched else "no",
         movie.last_watched_on.isoformat() if movie.last_watched_on else "",
-        stars(movie.rating_halves),
+        format_rating(movie.rating_halves),
         movie.added_at.date().isoformat(),
     ]
 

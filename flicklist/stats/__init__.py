@@ -1,0 +1,3 @@
+"""The stats page: counts, ratings and films watched a month, drawn as SVG."""
+
+from .views import bp as bp
