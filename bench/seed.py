@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from flicklist.auth.passwords import hash_password
 from flicklist.extensions import db
 from flicklist.models import Movie, User, Viewing, title_key
-from flicklist.passwords import hash_password
 
 PASSWORD = "bench password 1"  # noqa: S105 (a throwaway account on a scratch database)
 WORDS = [

@@ -15,9 +15,9 @@ from flask_migrate import upgrade
 
 from config import TestConfig
 from flicklist import create_app
+from flicklist.auth.passwords import hash_password
 from flicklist.extensions import db
 from flicklist.models import Movie, User, title_key
-from flicklist.auth.passwords import hash_password
 
 PASSWORD = "correct horse battery"
 CSRF_PATTERN = re.compile(

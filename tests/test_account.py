@@ -2,9 +2,9 @@
 
 import sqlalchemy as sa
 
+from flicklist.auth.passwords import verify_password
 from flicklist.extensions import db
 from flicklist.models import Movie, User, UserSession, Viewing
-from flicklist.auth.passwords import verify_password
 from tests.conftest import (
     PASSWORD,
     AuthActions,

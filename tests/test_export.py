@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing, title_key
-from flicklist.transfer import export as exporter
 from flicklist.timeutil import today
+from flicklist.transfer import export as exporter
 from tests.conftest import create_movie, create_user, flash_text, post
 from tests.test_import import counts, stored, upload
 

@@ -12,8 +12,8 @@ from werkzeug.test import encode_multipart
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from flicklist.transfer.parse import ImportFileError, parse_file, recognise
 from flicklist.timeutil import today
+from flicklist.transfer.parse import ImportFileError, parse_file, recognise
 from tests.conftest import (
     create_movie,
     create_user,

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from flicklist.rules import NOTE_MAX
 from flicklist.movies.changes import record_viewing
+from flicklist.rules import NOTE_MAX
 from flicklist.timeutil import today
 from tests.conftest import (
     create_movie,

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from argon2 import extract_parameters
 
 from config import Config, ProductionConfig
+from flicklist.auth.passwords import hash_password
 from flicklist.extensions import db
 from flicklist.models import User
-from flicklist.auth.passwords import hash_password
 from tests.conftest import (
     PASSWORD,
     AuthActions,

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from flicklist.account.sharing import create_share_link as replace_share_link
 from flicklist.extensions import db
 from flicklist.models import ShareLink, User
-from flicklist.account.sharing import create_share_link as replace_share_link
 from tests.conftest import create_movie, create_user, flash_text, make_app, post
 
 NOTE = "Private thoughts: the ending <b>wrecked</b> me"
