@@ -65,7 +65,7 @@ class UserSession(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey(User.id, ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     remember: Mapped[bool] = mapped_column(default=False)
@@ -113,7 +113,7 @@ class Movie(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     # Case folding can triple a character ("ﬃ" -> "ffi"), so the key is wider.
     title_key: Mapped[str] = mapped_column(
@@ -151,7 +151,7 @@ class Viewing(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     movie_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("movie.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey(Movie.id, ondelete="CASCADE"), index=True
     )
     watched_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -165,7 +165,7 @@ class ShareLink(db.Model):
     __tablename__ = "share_link"
 
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
     )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     include_watchlist: Mapped[bool] = mapped_column(default=False)
