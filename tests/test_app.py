@@ -13,7 +13,7 @@ from flicklist import create_app
 from flicklist.database import normalise_database_url
 from flicklist.extensions import db
 from flicklist.models import Movie
-from tests.conftest import create_movie, csrf_token, flash_text, post
+from tests.helpers import create_movie, csrf_token, flash_text, post
 
 
 def test_healthz_ok(client):
@@ -122,7 +122,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(app, logged_in):
         assert db.session.scalar(sa.select(sa.func.count(Movie.id))) == 0
 
 
-def test_login_form_needs_csrf_too(client, user):
+def test_login_form_needs_csrf_too(client, user_id):
     response = client.post(
         "/login", data={"email": "ann@example.com", "password": "correct horse battery"}
     )
@@ -174,8 +174,8 @@ def test_cli_runner_works(runner):
     assert result.exit_code == 0
 
 
-def test_page_number_and_sort_are_forgiving(app, logged_in, user):
-    create_movie(app, user, "Alien", 1979)
+def test_page_number_and_sort_are_forgiving(app, logged_in, user_id):
+    create_movie(app, user_id, "Alien", 1979)
     for query in ("?page=abc", "?page=-3", "?sort=bogus", "?page=99999999999999999999"):
         assert logged_in.get("/" + query).status_code == 200
     assert "nothing on this page" in logged_in.get("/?page=5").get_data(as_text=True)

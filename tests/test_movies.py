@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
 from flicklist.timeutil import today
-from tests.conftest import (
+from tests.helpers import (
     create_movie,
     create_user,
     flash_text,
     flashes,
+    get_movie,
     listed_titles,
     post,
 )
@@ -21,11 +22,6 @@ from tests.conftest import (
 def movies(app) -> list[Movie]:
     with app.app_context():
         return list(db.session.scalars(sa.select(Movie).order_by(Movie.id)))
-
-
-def get_movie(app, movie_id: int) -> Movie:
-    with app.app_context():
-        return db.session.get(Movie, movie_id)
 
 
 def test_add_movie_with_and_without_year(app, logged_in):
@@ -99,10 +95,10 @@ def test_same_title_with_another_year_is_another_movie(app, logged_in):
     assert len(movies(app)) == 3
 
 
-def test_database_refuses_duplicates_even_without_the_form(app, user):
-    create_movie(app, user, "Alien", None)
+def test_database_refuses_duplicates_even_without_the_form(app, user_id):
+    create_movie(app, user_id, "Alien", None)
     with pytest.raises(sa.exc.IntegrityError):
-        create_movie(app, user, "alien", None)
+        create_movie(app, user_id, "alien", None)
 
 
 def test_html_in_a_title_is_shown_escaped(app, logged_in):
@@ -117,8 +113,8 @@ def test_html_in_a_title_is_shown_escaped(app, logged_in):
     assert movies(app)[0].title == title
 
 
-def test_cross_off_dated_today_then_put_back_keeps_rating(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_cross_off_dated_today_then_put_back_keeps_rating(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     response = post(logged_in, f"/movies/{movie_id}/watched", {})
     assert response.status_code in (302, 303)
     movie = get_movie(app, movie_id)
@@ -139,8 +135,8 @@ def test_cross_off_dated_today_then_put_back_keeps_rating(app, logged_in, user):
     assert listed_titles(logged_in.get("/")) == ["Alien"]
 
 
-def test_watched_with_a_date_and_rewatches(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_watched_with_a_date_and_rewatches(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     post(logged_in, f"/movies/{movie_id}/watched", {"date": "2020-05-01"})
     post(logged_in, f"/movies/{movie_id}/watched", {"date": "2023-01-02"})
     post(logged_in, f"/movies/{movie_id}/watched", {"date": "2021-03-04"})
@@ -159,8 +155,8 @@ def test_watched_with_a_date_and_rewatches(app, logged_in, user):
         ("20200105", "YYYY-MM-DD"),
     ],
 )
-def test_watched_date_refusals(app, logged_in, user, value, expected):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_watched_date_refusals(app, logged_in, user_id, value, expected):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     response = post(
         logged_in, f"/movies/{movie_id}/watched", {"date": value}, follow_redirects=True
     )
@@ -171,8 +167,8 @@ def test_watched_date_refusals(app, logged_in, user, value, expected):
 
 
 @pytest.mark.parametrize("rating", ["0.5", "1", "1.5", "3", "4.0", "5", "5.0", " 2.5 "])
-def test_valid_ratings(app, logged_in, user, rating):
-    movie_id = create_movie(app, user, "Alien", 1979, watched=True, viewing_count=1)
+def test_valid_ratings(app, logged_in, user_id, rating):
+    movie_id = create_movie(app, user_id, "Alien", 1979, viewings=[None])
     post(logged_in, f"/movies/{movie_id}/rating", {"rating": rating})
     assert get_movie(app, movie_id).rating_halves == int(float(rating) * 2)
 
@@ -201,8 +197,8 @@ def test_valid_ratings(app, logged_in, user, rating):
         "½",
     ],
 )
-def test_invalid_ratings_are_refused(app, logged_in, user, rating):
-    movie_id = create_movie(app, user, "Alien", 1979, watched=True, viewing_count=1)
+def test_invalid_ratings_are_refused(app, logged_in, user_id, rating):
+    movie_id = create_movie(app, user_id, "Alien", 1979, viewings=[None])
     response = post(
         logged_in,
         f"/movies/{movie_id}/rating",
@@ -214,8 +210,8 @@ def test_invalid_ratings_are_refused(app, logged_in, user, rating):
     assert get_movie(app, movie_id).rating_halves is None
 
 
-def test_rating_an_unwatched_movie_is_refused(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_rating_an_unwatched_movie_is_refused(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     response = post(
         logged_in, f"/movies/{movie_id}/rating", {"rating": "4"}, follow_redirects=True
     )
@@ -223,20 +219,20 @@ def test_rating_an_unwatched_movie_is_refused(app, logged_in, user):
     assert get_movie(app, movie_id).rating_halves is None
 
 
-def test_delete_movie(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_delete_movie(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     response = post(logged_in, f"/movies/{movie_id}/delete", {}, follow_redirects=True)
     assert "Deleted Alien." in flash_text(response)
     assert movies(app) == []
 
 
-def test_action_returns_to_a_safe_next_only(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_action_returns_to_a_safe_next_only(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     response = post(
         logged_in, f"/movies/{movie_id}/watched", {"next": "/watched?page=1"}
     )
     assert response.headers["Location"] == "/watched?page=1"
-    other = create_movie(app, user, "Heat", 1995)
+    other = create_movie(app, user_id, "Heat", 1995)
     response = post(logged_in, f"/movies/{other}/watched", {"next": "//evil.example"})
     assert response.headers["Location"] == "/"
 

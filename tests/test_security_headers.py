@@ -10,8 +10,14 @@ from config import DevelopmentConfig
 from flicklist import create_app
 from flicklist.extensions import db
 from flicklist.models import UserSession
-from tests.conftest import PASSWORD, create_movie, csrf_token, post
-from tests.security_support import HTTPS, make_production_app
+from tests.helpers import (
+    HTTPS,
+    PASSWORD,
+    create_movie,
+    csrf_token,
+    make_production_app,
+    post,
+)
 
 HTTP = "http://localhost"
 YEAR = 365 * 24 * 3600
@@ -45,7 +51,7 @@ def assert_site_error_page(response, status: int) -> None:
     assert_security_headers(response)
 
 
-def test_error_pages_are_the_sites_own_with_the_headers(app, client, auth, user):
+def test_error_pages_are_the_sites_own_with_the_headers(app, client, auth, user_id):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/forbidden-for-test")
@@ -79,8 +85,8 @@ def test_an_anonymous_413_is_the_site_page_too(client):
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=", re.I)
 
 
-def test_pages_carry_no_inline_script_or_style(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_pages_carry_no_inline_script_or_style(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     paths = ["/", "/watched", f"/movies/{movie_id}", "/account", "/nowhere"]
     for path in paths:
         response = logged_in.get(path)
@@ -122,7 +128,7 @@ def test_hsts_behind_the_production_proxy(database_url, tmp_path):
         db.engine.dispose()
 
 
-def test_login_needs_a_csrf_token_and_the_400_offers_to_try_again(app, client, user):
+def test_login_needs_a_csrf_token_and_the_400_offers_to_try_again(app, client, user_id):
     data = {"email": "ann@example.com", "password": PASSWORD}
     response = client.post(
         "/login", data=data, headers={"Referer": "http://localhost/login"}

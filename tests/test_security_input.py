@@ -9,7 +9,14 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, User
-from tests.conftest import PASSWORD, create_movie, flash_text, flashes, post
+from tests.helpers import (
+    PASSWORD,
+    create_movie,
+    flash_text,
+    flashes,
+    get_movie,
+    post,
+)
 
 # Lower-casing turns "İ" into two characters; email_validator counts 254 UTF-8 bytes,
 # so the longest such address still fits the 254-character column once lowered.
@@ -50,8 +57,8 @@ def test_titles_that_grow_when_case_folded_fit_and_stay_unique(app, logged_in):
     assert movie_titles(app) == [title]
 
 
-def test_notes_refuse_nul_and_excess_but_keep_line_breaks(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_notes_refuse_nul_and_excess_but_keep_line_breaks(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     path = f"/movies/{movie_id}/note"
     for note, expected in [("bad\x00note", "not allowed"), ("n" * 2001, "at most")]:
         response = post(logged_in, path, {"note": note}, follow_redirects=True)
@@ -59,9 +66,8 @@ def test_notes_refuse_nul_and_excess_but_keep_line_breaks(app, logged_in, user):
     note = "line one\r\nline two\tend" + "n" * 1975
     response = post(logged_in, path, {"note": note}, follow_redirects=True)
     assert "Note saved." in flash_text(response)
-    with app.app_context():
-        # Browsers send CRLF; it is kept as one line break.
-        assert db.session.get(Movie, movie_id).note == note.replace("\r\n", "\n")
+    # Browsers send CRLF; it is kept as one line break.
+    assert get_movie(app, movie_id).note == note.replace("\r\n", "\n")
 
 
 @pytest.mark.parametrize(
@@ -91,7 +97,7 @@ def test_the_longest_address_fits_once_lowered(app, auth):
 @pytest.mark.parametrize(
     "email", ["ann\x00@example.com", "a" * 300 + "@example.com", GROWING_EMAIL]
 )
-def test_bad_emails_at_login_get_the_usual_answer(client, auth, user, email):
+def test_bad_emails_at_login_get_the_usual_answer(client, auth, user_id, email):
     response = auth.login(email=email, password=PASSWORD)
     assert response.status_code == 200
     assert ("error", "Invalid email or password.") in flashes(response)

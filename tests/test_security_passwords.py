@@ -15,7 +15,7 @@ from config import Config, ProductionConfig
 from flicklist.extensions import db
 from flicklist.models import User
 from flicklist.passwords import hash_password
-from tests.conftest import (
+from tests.helpers import (
     PASSWORD,
     AuthActions,
     create_user,
@@ -23,16 +23,10 @@ from tests.conftest import (
     flash_text,
     make_app,
     post,
+    stored_hash,
 )
 
 OWASP_MEMORY_KIB = 19 * 1024
-
-
-def stored_hash(app, email: str = "ann@example.com") -> str:
-    with app.app_context():
-        return db.session.scalar(
-            sa.select(User.password_hash).where(User.email == email)
-        )
 
 
 def test_production_parameters_meet_owasp_minimum(tmp_path):
@@ -52,7 +46,7 @@ def test_production_parameters_meet_owasp_minimum(tmp_path):
     assert parameters.memory_cost >= OWASP_MEMORY_KIB and parameters.time_cost >= 2
 
 
-def test_an_older_hash_is_upgraded_at_the_next_login(app, client, auth, user):
+def test_an_older_hash_is_upgraded_at_the_next_login(app, client, auth, user_id):
     old = stored_hash(app)
     assert extract_parameters(old).time_cost == 1
     app.config.update(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST_KIB=128)

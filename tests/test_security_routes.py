@@ -11,8 +11,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
-from tests.conftest import AuthActions, create_user, csrf_token
-from tests.security_support import seed, snapshot
+from tests.helpers import AuthActions, create_user, csrf_token, seed, snapshot
 
 PUBLIC_ENDPOINTS = {
     "static",

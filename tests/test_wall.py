@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import csrf_token, flash_text
+from tests.helpers import csrf_token, flash_text
 
 PROTECTED_PAGES = [
     "/",
@@ -23,7 +23,9 @@ def test_anonymous_visitor_is_sent_to_login_with_next(client, path):
     assert "log in" in flash_text(page).lower()
 
 
-def test_after_logging_in_the_visitor_lands_where_they_were_going(client, auth, user):
+def test_after_logging_in_the_visitor_lands_where_they_were_going(
+    client, auth, user_id
+):
     location = client.get("/watched?sort=title").headers["Location"]
     response = client.post(
         location,
