@@ -14,7 +14,6 @@ from flicklist.movies.watchlist import record_viewing
 from flicklist.timeutil import today
 from tests.helpers import (
     create_movie,
-    create_user,
     csrf_token,
     flash_text,
     flashes,
@@ -251,32 +250,6 @@ def test_empty_note_clears_it(app, logged_in, alien_id):
     assert "Note cleared" in flash_text(response)
     assert get_movie(app, alien_id).note == ""
     assert note_html(response) is None
-
-
-@pytest.fixture
-def bobs_movie(app, password_hash) -> int:
-    bob = create_user(app, "bob@example.com", password_hash)
-    movie_id = create_movie(app, bob, "Bob's film", note="Bob's private note")
-    add_undated_viewing(app, movie_id)
-    return movie_id
-
-
-def test_another_user_never_reaches_the_page_the_note_or_a_viewing(
-    app, logged_in, alien_id, bobs_movie
-):
-    response = logged_in.get(f"/movies/{bobs_movie}")
-    assert response.status_code == 404
-    assert "Bob" not in response.get_data(as_text=True)
-    assert post(logged_in, f"/movies/{bobs_movie}/note", {"note": "x"}).status_code == (
-        404
-    )
-    (bobs_viewing,) = viewing_ids(app, bobs_movie)
-    for movie_id in (bobs_movie, alien_id):
-        path = f"/movies/{movie_id}/viewings/{bobs_viewing}/delete"
-        assert post(logged_in, path).status_code == 404
-    movie = get_movie(app, bobs_movie)
-    assert movie.note == "Bob's private note" and movie.viewing_count == 1
-    assert viewing_ids(app, bobs_movie) == [bobs_viewing]
 
 
 def test_a_rewatch_racing_another_keeps_the_count_true(app, logged_in, alien_id):
