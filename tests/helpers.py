@@ -314,3 +314,36 @@ def counting_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+# What every answer carries
+
+
+def assert_security_headers(response) -> None:
+    """The browser protections every answer carries, error pages included."""
+    headers = response.headers
+    csp = [part.strip() for part in headers["Content-Security-Policy"].split(";")]
+    for directive in (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ):
+        assert directive in csp, (directive, csp)
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert "unsafe-eval" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    # Flask-WTF's https referer check needs the Referer on same-origin POSTs.
+    assert headers["Referrer-Policy"] in (
+        "strict-origin-when-cross-origin",
+        "same-origin",
+    )
+
+
+def assert_site_error_page(response, status: int) -> None:
+    """The site's own error page for `status`: no traceback, the usual headers."""
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert f"Error {status}" in html and "</html>" in html
+    assert "Traceback" not in html and "werkzeug" not in html.lower()
+    assert_security_headers(response)
