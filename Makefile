@@ -55,7 +55,8 @@ format: $(VENV)/.installed-dev
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts node_modules *.egg-info
 
-# Benchmarks (needs wrk: installed from Debian's packages when missing).
+# Benchmarks (needs wrk: `apt-get install wrk`). Options: make bench BENCH_ARGS=--quick
 bench: $(VENV)/.installed-dev
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || { \
+		echo "make: wrk not found: install it first (apt-get install wrk)" >&2; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

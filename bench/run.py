@@ -2,7 +2,7 @@
 
 Both run with 2 sync workers on loopback, each on a fresh database. wrk loads them in
 alternating runs (A B A B) so the ratio holds on a noisy machine. Prints one table and
-writes it to bench/results.json.
+writes it to bench/results.json. Run it as `python -m bench.run` from the repo root.
 """
 
 import argparse
@@ -10,37 +10,29 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.client import CSRF, Client  # noqa: E402
-from bench.seed import PASSWORD, seed_user  # noqa: E402
-from bench.wrk import WrkResult, run_wrk  # noqa: E402
-from config import ProductionConfig  # noqa: E402
-from flicklist import create_app  # noqa: E402
-from flicklist.extensions import db  # noqa: E402
+from bench.client import CSRF, Client
+from bench.seed import PASSWORD, seed_user
+from bench.wrk import WrkResult, run_wrk
+from config import ProductionConfig
+from flicklist import create_app
+from flicklist.extensions import db
+from tests.helpers import counting_queries
+from tests.servers import ROOT, Gunicorn, free_port
 
 SIZES = (50, 5_000, 50_000)
+QUICK_SIZES = (50, 500, 5_000)
 SECRET = "bench-secret-key-" + "x" * 32
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Both apps: 2 sync workers of one thread, whatever gunicorn.conf.py defaults to.
+GUNICORN_OPTIONS = ("--workers", "2", "--worker-class", "sync", "--threads", "1")
 
 
 def server_env(database_url: str) -> dict:
@@ -56,59 +48,18 @@ def server_env(database_url: str) -> dict:
         FLASK_SESSION_COOKIE_SECURE="false",
         FLASK_REMEMBER_COOKIE_SECURE="false",
         FLASK_PROXY_FIX_HOPS="0",
+        GUNICORN_LOG_LEVEL="warning",
     )
     return env
 
 
-@contextmanager
-def gunicorn(app_path: str, port: int, env: dict):
-    """A gunicorn master with 2 sync workers; yields its process.
+def gunicorn(app_path: str, env: dict) -> Gunicorn:
+    """A gunicorn master with 2 sync workers on a free port.
 
     Both apps run under the project's gunicorn.conf.py, so FlickList pays for its
     request log as in production (its lines go to /dev/null here).
     """
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        app_path,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--worker-class",
-        "sync",
-        "--threads",
-        "1",
-        "--chdir",
-        str(ROOT),
-    ]
-    process = subprocess.Popen(
-        command,
-        env={**env, "GUNICORN_LOG_LEVEL": "warning"},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/", process)
-        yield process
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
-def wait_until_up(url: str, process: subprocess.Popen) -> None:
-    client = Client(url.rstrip("/"))
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with {process.returncode}")
-        try:
-            client.request("GET", "/")
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server for {url} did not start")
+    return Gunicorn(env, None, port=free_port(), app=app_path, options=GUNICORN_OPTIONS)
 
 
 def worker_pids(master: subprocess.Popen) -> list[int]:
@@ -156,7 +107,21 @@ class PeakMemory:
         return max(self.peak[pid] - self.before[pid] for pid in self.pids)
 
 
-def count_queries(database_url: str, email: str, requests: list[tuple[str, str, dict]]):
+@dataclass
+class Scenario:
+    """One request wrk repeats, and how to send it once to count its SQL."""
+
+    name: str
+    wrk: dict  # run_wrk's keyword arguments: path, and method, cookie, body, unique
+    email: str | None = None  # logged in as, for the count; None: a new visitor
+    form: dict | None = None  # the form the counted request posts; None: a GET
+
+    @property
+    def path(self) -> str:
+        return self.wrk["path"]
+
+
+def count_queries(database_url: str, email: str | None, scenarios: list[Scenario]):
     """SQL statements per request, counted in-process against the same database."""
     app = create_app(
         ProductionConfig,
@@ -173,35 +138,28 @@ def count_queries(database_url: str, email: str, requests: list[tuple[str, str, 
         },
     )
     client = app.test_client()
-    counts = {}
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        # Transaction control (BEGIN) is not a query.
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            statements.append(statement)
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-    token = _token(client.get("/login").get_data(as_text=True))
     if email:
+        token = _token(client.get("/login").get_data(as_text=True))
         client.post(
             "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
         )
-    for name, path, form in requests:
+    counts = {}
+    for scenario in scenarios:
         if not email:
             client = app.test_client()  # anonymous: a new visitor each time
-        client.get(
-            path
-        )  # warm: a first request may refresh the session's last-seen time
-        if form is None:
-            statements.clear()
-            client.get(path)
+        # Warm up: a first request may refresh the session's last-seen time.
+        client.get(scenario.path)
+        if scenario.form is None:
+            with counting_queries(app) as statements:
+                client.get(scenario.path)
         else:
             page = client.get("/" if email else "/login").get_data(as_text=True)
-            statements.clear()
-            client.post(path, data={"csrf_token": _token(page), **form})
-        counts[name] = len(statements)
+            data = {"csrf_token": _token(page), **scenario.form}
+            with counting_queries(app) as statements:
+                client.post(scenario.path, data=data)
+        counts[scenario.name] = len(statements)
+    with app.app_context():
+        db.engine.dispose()
     return counts
 
 
@@ -244,24 +202,23 @@ def letterboxd_watchlist(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="A B rounds per scenario")
-    parser.add_argument("--quick", action="store_true", help="small sizes, short runs")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
-        return 2
-    sizes = (50, 500, 5_000) if args.quick else SIZES
-    seconds = 3 if args.quick else args.seconds
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"lists of {QUICK_SIZES} movies and 3-second runs",
+    )
+    return parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="flicklist-bench-"))
-    database_url = f"sqlite:///{tmp}/flicklist.sqlite"
-    env = server_env(database_url)
+
+def seed_database(database_url: str, sizes: tuple[int, ...]) -> dict:
+    """The schema by the release step, then the users; returns the argon2 settings."""
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "flicklist", "db", "upgrade"],
-        env=env,
+        env=server_env(database_url),
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -277,160 +234,136 @@ def main() -> int:
         seed_user("writer@bench.example", 0)
         seed_user("exporter@bench.example", sizes[-1], seed=7)
         seed_user("importer@bench.example", 0)
-        argon2 = {
-            "time_cost": app.config["ARGON2_TIME_COST"],
-            "memory_cost_kib": app.config["ARGON2_MEMORY_COST_KIB"],
-            "parallelism": app.config["ARGON2_PARALLELISM"],
-        }
         db.engine.dispose()
     print(f"bench: seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return {
+        "time_cost": app.config["ARGON2_TIME_COST"],
+        "memory_cost_kib": app.config["ARGON2_MEMORY_COST_KIB"],
+        "parallelism": app.config["ARGON2_PARALLELISM"],
+    }
 
-    bare_db = tmp / "bare"
-    bare_db.mkdir()
-    flick_port, bare_port = free_port(), free_port()
-    flick_base, bare_base = (
-        f"http://127.0.0.1:{flick_port}",
-        f"http://127.0.0.1:{bare_port}",
-    )
+
+def logged_in_cookie(base: str, email: str) -> str:
+    client = Client(base)
+    client.login(email, PASSWORD)
+    # As a browser does after logging in: the first page stores the CSRF secret
+    # in the session cookie, so later pages leave the cookie alone.
+    client.request("GET", "/")
+    return client.cookie_header()
+
+
+def scenarios(base: str, sizes: tuple[int, ...]) -> list[Scenario]:
+    """What wrk loads, each with the session cookie and CSRF token it needs."""
+    largest = sizes[-1]
+    cookies = {
+        size: logged_in_cookie(base, f"user{size}@bench.example") for size in sizes
+    }
+    result = [Scenario("GET /login (anonymous)", {"path": "/login"})]
+    for size in sizes:
+        wrk = {"path": "/", "cookie": cookies[size]}
+        email = f"user{size}@bench.example"
+        result.append(Scenario(f"GET / ({size:,} movies)", wrk, email))
+    wrk = {"path": "/watched", "cookie": cookies[largest]}
+    email = f"user{largest}@bench.example"
+    result.append(Scenario(f"GET /watched ({largest:,} movies)", wrk, email))
+
+    writer = Client(base)
+    writer.login("writer@bench.example", PASSWORD)
+    body = urlencode({"csrf_token": writer.csrf("/"), "year": "2001"})
+    wrk = {
+        "method": "POST",
+        "path": "/movies",
+        "cookie": writer.cookie_header(),
+        "unique": True,
+        "body": body + "&title=Bench+{n}",
+    }
+    form = {"title": "Counted film", "year": "2001"}
+    result.append(Scenario("POST /movies", wrk, "writer@bench.example", form))
+
+    anonymous = Client(base)
+    token = anonymous.csrf("/login")  # first: the page sets the session cookie
+    form = {"email": "writer@bench.example", "password": PASSWORD}
+    wrk = {
+        "method": "POST",
+        "path": "/login",
+        "cookie": anonymous.cookie_header(),
+        "body": urlencode({"csrf_token": token, **form}),
+    }
+    result.append(Scenario("POST /login", wrk, None, form))
+    return result
+
+
+def queries_per_request(database_url: str, loads: list[Scenario]) -> dict:
+    by_email: dict[str | None, list[Scenario]] = {}
+    for scenario in loads:
+        by_email.setdefault(scenario.email, []).append(scenario)
+    counts = {}
+    for email, group in by_email.items():
+        counts.update(count_queries(database_url, email, group))
+    return counts
+
+
+def load(
+    flick: Gunicorn,
+    bare: Gunicorn,
+    loads: list[Scenario],
+    rounds: int,
+    seconds: int,
+    queries: dict[str, int],
+    argon2: dict,
+) -> list[dict]:
+    """wrk on every scenario, alternating with the bare app; one result each."""
     results = []
-    with (
-        gunicorn("wsgi:app", flick_port, env) as flick,
-        gunicorn(
-            "bench.bare_app:app", bare_port, server_env(f"sqlite:///{bare_db}/x.sqlite")
-        ),
-    ):
-        cookies = {}
-        for size in sizes:
-            client = Client(flick_base)
-            client.login(f"user{size}@bench.example", PASSWORD)
-            # As a browser does after logging in: the first page stores the CSRF
-            # secret in the session cookie, so later pages leave the cookie alone.
-            client.request("GET", "/")
-            cookies[size] = client.cookie_header()
-        writer = Client(flick_base)
-        writer.login("writer@bench.example", PASSWORD)
-        writer_token = writer.csrf("/")
-        anonymous = Client(flick_base)
-        login_token = anonymous.csrf("/login")
-
-        largest = sizes[-1]
-        scenarios = [
-            ("GET /login (anonymous)", {"path": "/login"}, None, "/login", None)
-        ]
-        for size in sizes:
-            scenarios.append(
-                (
-                    f"GET / ({size:,} movies)",
-                    {"path": "/", "cookie": cookies[size]},
-                    f"user{size}@bench.example",
-                    "/",
-                    None,
-                )
-            )
-        scenarios.append(
-            (
-                f"GET /watched ({largest:,} movies)",
-                {"path": "/watched", "cookie": cookies[largest]},
-                f"user{largest}@bench.example",
-                "/watched",
-                None,
-            )
+    for scenario in loads:
+        bare_runs, flick_runs = ab_runs(
+            flick.url, bare.url, rounds, seconds, **scenario.wrk
         )
-        scenarios.append(
-            (
-                "POST /movies",
-                {
-                    "method": "POST",
-                    "path": "/movies",
-                    "cookie": writer.cookie_header(),
-                    "unique": True,
-                    "body": urlencode({"csrf_token": writer_token, "year": "2001"})
-                    + "&title=Bench+{n}",
-                },
-                "writer@bench.example",
-                "/movies",
-                {"title": "Counted film", "year": "2001"},
-            )
+        details = {
+            "sql_queries_per_request": queries.get(scenario.name),
+            "worker_rss_mib": round(max_worker_rss(flick.process), 1),
+        }
+        if scenario.name == "POST /login":
+            rps = sum(r.requests_per_second for r in flick_runs) / len(flick_runs)
+            details["logins_per_second_per_worker"] = round(rps / 2, 1)
+            details["argon2"] = argon2
+        results.append(summarise(scenario.name, bare_runs, flick_runs, details))
+        print(
+            f"bench: {scenario.name}: {results[-1]['requests_per_second']} req/s",
+            file=sys.stderr,
         )
-        scenarios.append(
-            (
-                "POST /login",
-                {
-                    "method": "POST",
-                    "path": "/login",
-                    "cookie": anonymous.cookie_header(),
-                    "body": urlencode(
-                        {
-                            "csrf_token": login_token,
-                            "email": "writer@bench.example",
-                            "password": PASSWORD,
-                        }
-                    ),
-                },
-                "",
-                "/login",
-                {"email": "writer@bench.example", "password": PASSWORD},
-            )
-        )
+    return results
 
-        by_email: dict[str, list] = {}
-        for name, _, email, path, form in scenarios:
-            by_email.setdefault(email or "", []).append((name, path, form))
-        queries = {}
-        for email, requests in by_email.items():
-            queries.update(count_queries(database_url, email or "", requests))
 
-        for name, request, *_ in scenarios:
-            bare, flick_runs = ab_runs(
-                flick_base, bare_base, args.rounds, seconds, **request
-            )
-            extra = {
-                "sql_queries_per_request": queries.get(name),
-                "worker_rss_mib": round(max_worker_rss(flick), 1),
-            }
-            if name == "POST /login":
-                extra["logins_per_second_per_worker"] = round(
-                    sum(r.requests_per_second for r in flick_runs)
-                    / len(flick_runs)
-                    / 2,
-                    1,
-                )
-                extra["argon2"] = argon2
-            results.append(summarise(name, bare, flick_runs, extra))
-            print(
-                f"bench: {name}: {results[-1]['requests_per_second']} req/s",
-                file=sys.stderr,
-            )
-
-        exporter = Client(flick_base)
-        exporter.login("exporter@bench.example", PASSWORD)
-        with PeakMemory(flick) as memory:
-            started = time.perf_counter()
-            status, body = exporter.request("GET", "/export.csv")
-            export_seconds = time.perf_counter() - started
-        results.append(
-            {
-                "scenario": f"GET /export.csv ({largest:,} movies)",
-                "status": status,
-                "seconds": round(export_seconds, 3),
-                "bytes": len(body),
-                "worker_memory_growth_mib": round(memory.growth_mib, 1),
-            }
-        )
-        importer = Client(flick_base)
-        importer.login("importer@bench.example", PASSWORD)
+def export_and_import(flick: Gunicorn, largest: int) -> list[dict]:
+    """One large export (its time and the worker's memory growth), one import."""
+    exporter = Client(flick.url)
+    exporter.login("exporter@bench.example", PASSWORD)
+    with PeakMemory(flick.process) as memory:
         started = time.perf_counter()
-        status, _ = importer.post_file(
-            "/import", "file", "watchlist.csv", letterboxd_watchlist(10_000), "/"
-        )
-        results.append(
-            {
-                "scenario": "POST /import (10,000 rows)",
-                "status": status,
-                "seconds": round(time.perf_counter() - started, 3),
-            }
-        )
+        status, body = exporter.request("GET", "/export.csv")
+        export_seconds = time.perf_counter() - started
+    exported = {
+        "scenario": f"GET /export.csv ({largest:,} movies)",
+        "status": status,
+        "seconds": round(export_seconds, 3),
+        "bytes": len(body),
+        "worker_memory_growth_mib": round(memory.growth_mib, 1),
+    }
+    importer = Client(flick.url)
+    importer.login("importer@bench.example", PASSWORD)
+    started = time.perf_counter()
+    status, _ = importer.post_file(
+        "/import", "file", "watchlist.csv", letterboxd_watchlist(10_000), "/"
+    )
+    imported = {
+        "scenario": "POST /import (10,000 rows)",
+        "status": status,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return [exported, imported]
 
+
+def write_report(results: list[dict], seconds: int, rounds: int) -> None:
     report = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -441,14 +374,39 @@ def main() -> int:
             "workers": 2,
             "worker_class": "sync",
             "wrk": f"-t2 -c16 -d{seconds}s",
-            "rounds": args.rounds,
+            "rounds": rounds,
             "database": "SQLite (WAL)",
         },
         "results": results,
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(report, indent=2))
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    sizes = QUICK_SIZES if args.quick else SIZES
+    seconds = 3 if args.quick else args.seconds
+    tmp = Path(tempfile.mkdtemp(prefix="flicklist-bench-"))
+    try:
+        database_url = f"sqlite:///{tmp}/flicklist.sqlite"
+        argon2 = seed_database(database_url, sizes)
+        (tmp / "bare").mkdir()
+        bare_env = server_env(f"sqlite:///{tmp}/bare/x.sqlite")
+        with (
+            gunicorn("wsgi:app", server_env(database_url)) as flick,
+            gunicorn("bench.bare_app:app", bare_env) as bare,
+        ):
+            loads = scenarios(flick.url, sizes)
+            queries = queries_per_request(database_url, loads)
+            results = load(flick, bare, loads, args.rounds, seconds, queries, argon2)
+            results += export_and_import(flick, sizes[-1])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    write_report(results, seconds, args.rounds)
     print_table(results)
-    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

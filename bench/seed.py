@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from flicklist.auth.passwords import hash_password
 from flicklist.extensions import db
-from flicklist.models import Movie, User, Viewing, title_key
+from flicklist.models import Movie, User, Viewing
 
 PASSWORD = "bench password 1"  # noqa: S105 (a throwaway account on a scratch database)
 WORDS = [
@@ -39,10 +39,10 @@ WORDS = [
 ]
 
 
-def movie_rows(user_id: int, count: int, rng: random.Random) -> tuple[list, list]:
-    """Movie dicts (a fifth of them watched and mostly rated) and their viewings."""
+def movie_rows(user_id: int, count: int, rng: random.Random) -> list[dict]:
+    """Movie dicts; a fifth of them watched once (and mostly rated)."""
     start = datetime(2015, 1, 1)
-    movies, viewings = [], []
+    movies = []
     for number in range(count):
         title = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {number}"
         watched = number % 5 == 0
@@ -53,7 +53,6 @@ def movie_rows(user_id: int, count: int, rng: random.Random) -> tuple[list, list
             {
                 "user_id": user_id,
                 "title": title,
-                "title_key": title_key(title),
                 "year": 1950 + number % 75,
                 "added_at": start + timedelta(minutes=number),
                 "rating_halves": (number % 10) + 1 if watched and number % 3 else None,
@@ -63,9 +62,7 @@ def movie_rows(user_id: int, count: int, rng: random.Random) -> tuple[list, list
                 "viewing_count": 1 if watched else 0,
             }
         )
-        if watched:
-            viewings.append(watched_on)
-    return movies, viewings
+    return movies
 
 
 def seed_user(email: str, movie_count: int, seed: int = 1) -> int:
@@ -73,7 +70,7 @@ def seed_user(email: str, movie_count: int, seed: int = 1) -> int:
     user = User(email=email, password_hash=hash_password(PASSWORD))
     db.session.add(user)
     db.session.flush()
-    movies, _ = movie_rows(user.id, movie_count, random.Random(seed))
+    movies = movie_rows(user.id, movie_count, random.Random(seed))
     if movies:
         db.session.execute(sa.insert(Movie), movies)
         watched = db.session.execute(

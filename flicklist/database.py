@@ -40,8 +40,8 @@ def engine_options(app: Flask) -> dict:
     return options
 
 
-def default_sqlite_url(app: Flask) -> str:
-    return "sqlite:///" + str(Path(app.instance_path) / "flicklist.sqlite")
+def default_sqlite_url(instance_folder: Path) -> str:
+    return "sqlite:///" + str(instance_folder / "flicklist.sqlite")
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -56,7 +56,6 @@ def configure(app: Flask, config_class: type, overrides: Mapping | None) -> None
     app.config.from_object(config_class)
     load_environment(app)
     app.config.update(overrides or {})
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(app)
     if not app.config["DEBUG_ALLOWED"]:
         # FLASK_DEBUG=1 left in a production environment must not turn debug on.
@@ -87,7 +86,7 @@ def ensure_secret_key(app: Flask) -> None:
             "to a long random string (python -c 'import secrets; "
             "print(secrets.token_hex(32))')"
         )
-    key_file = Path(app.instance_path) / "secret_key"
+    key_file = instance_folder(app) / "secret_key"
     if not key_file.exists():
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -95,8 +94,18 @@ def ensure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def instance_folder(app: Flask) -> Path:
+    """The instance folder, made when a default first needs it (never in production,
+    where the environment names the key and the database)."""
+    folder = Path(app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def configure_database_url(app: Flask) -> None:
-    url = app.config.get("SQLALCHEMY_DATABASE_URI") or default_sqlite_url(app)
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or default_sqlite_url(
+        instance_folder(app)
+    )
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
 

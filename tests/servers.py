@@ -1,4 +1,8 @@
-"""Real programs for the production tests: gunicorn, nginx, a small browser."""
+"""Real programs for the tests and the benchmark: gunicorn, nginx, Redis, a browser.
+
+The one home of the server toolkit: free ports, waiting for a server to answer,
+`require` (skip locally, fail in CI) and the Redis probe.
+"""
 
 import getpass
 import http.client
@@ -12,32 +16,35 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import Message
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from flicklist.database import normalise_database_url
-from tests.conftest import CSRF_PATTERN, PASSWORD
+from tests.helpers import CSRF_PATTERN, PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+PORTS = range(5100, 5200)  # for servers the tests start themselves, or leave closed
 GUNICORN_PORTS = range(5200, 5300)
 NGINX_PORTS = range(8200, 8300)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
 FLASH = re.compile(r'class="flash flash-(\w+)">(.*?)</p>', re.S)
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 def require(condition: object, reason: str) -> None:
     """Skip without the program; with CI=true a missing program is a failure."""
     if condition:
         return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}")
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
     pytest.skip(reason)
 
 
@@ -53,6 +60,7 @@ def gunicorn_binary() -> str | None:
 
 
 def redis_answers(url: str = REDIS_URL) -> bool:
+    """The Redis probe: does a Redis server answer at this URL?"""
     import redis
 
     try:
@@ -61,8 +69,13 @@ def redis_answers(url: str = REDIS_URL) -> bool:
         return False
 
 
-def free_port(ports: range) -> int:
-    """A port of the range nobody listens on (tried in random order)."""
+def free_port(ports: range | None = None) -> int:
+    """A port nobody listens on: one of `ports` (tried in random order), or by
+    default one the system picks."""
+    if ports is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
     candidates = list(ports)
     random.shuffle(candidates)
     for port in candidates:
@@ -75,19 +88,41 @@ def free_port(ports: range) -> int:
     raise RuntimeError(f"no free port in {ports}")
 
 
-def wait_for_http(port: int, path: str = "/healthz", timeout: float = 30) -> None:
-    """Until the server answers anything at all on that path."""
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen | None = None,
+    log: Path | None = None,
+    timeout: float = 30,
+) -> None:
+    """Until the server at `url` answers HTTP (any status).
+
+    Raises RuntimeError, with the end of its log, when its process exits first or
+    nothing answers in time.
+    """
+
+    def log_tail() -> str:
+        if log is None or not log.exists():
+            return ""
+        return ":\n" + log.read_text(errors="replace")[-4000:]
+
+    parts = urlsplit(url)
     deadline = time.monotonic() + timeout
     while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited{log_tail()}")
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", path)
-            connection.getresponse().read()
-            connection.close()
+            connection = http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=5
+            )
+            try:
+                connection.request("GET", parts.path or "/")
+                connection.getresponse().read()
+            finally:
+                connection.close()
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise
+                raise RuntimeError(f"nothing answers at {url}{log_tail()}") from None
             time.sleep(0.1)
 
 
@@ -142,32 +177,65 @@ def app_environment(database_url: str, **settings: str) -> dict[str, str]:
 
 
 class Gunicorn:
-    """`gunicorn wsgi:app` in its own process group, logging to a file."""
+    """`gunicorn wsgi:app` in its own process group, under the shipped
+    gunicorn.conf.py, logging to a file (or, without one, to nowhere).
 
-    def __init__(self, env: dict[str, str], log_path: Path, port: int | None = None):
+    `app` and `options` run another WSGI app or override the settings (the
+    benchmark's bare Flask app). Use start()/stop(), or `with Gunicorn(...)`.
+    """
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path | None,
+        port: int | None = None,
+        app: str = "wsgi:app",
+        options: Sequence[str] = (),
+    ):
         self.port = port or free_port(GUNICORN_PORTS)
         self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         self.log_path = log_path
+        self.command = [gunicorn_binary(), app, *options]
         self.process: subprocess.Popen | None = None
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def start(self) -> "Gunicorn":
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [gunicorn_binary(), "wsgi:app"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        if self.log_path is None:
+            self.process = self.launch(subprocess.DEVNULL, None)
+        else:
+            with open(self.log_path, "ab") as log:
+                self.process = self.launch(log, subprocess.STDOUT)
         try:
-            wait_for_http(self.port)
-        except OSError:
+            wait_until_up(self.url + "/healthz", self.process)
+        except RuntimeError as error:
             self.kill()
-            raise RuntimeError(f"gunicorn did not start: {self.log()}") from None
+            raise RuntimeError(
+                f"gunicorn did not start ({error}): {self.log()}"
+            ) from None
         return self
 
+    def launch(self, stdout, stderr) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+
+    def __enter__(self) -> "Gunicorn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def log(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
@@ -255,8 +323,9 @@ class Nginx:
         with open(self.directory / "stderr.log", "ab") as stderr:
             self.process = self.launch(stderr)
         try:
-            wait_for_http(self.port, "/static/style.css", timeout=15)
-        except OSError:
+            url = f"http://127.0.0.1:{self.port}/static/style.css"
+            wait_until_up(url, self.process, timeout=15)
+        except RuntimeError:
             self.stop()
             raise RuntimeError(f"nginx did not start: {self.error_log()}") from None
         return self

@@ -5,13 +5,14 @@ import sqlalchemy as sa
 from flicklist.auth.passwords import verify_password
 from flicklist.extensions import db
 from flicklist.models import Movie, User, UserSession, Viewing
-from tests.conftest import (
+from tests.helpers import (
     PASSWORD,
     AuthActions,
     create_movie,
     flash_text,
     flashes,
     post,
+    stored_hash,
 )
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -38,11 +39,6 @@ def change_password(client, current=PASSWORD, new=NEW_PASSWORD, verify=None):
         },
         follow_redirects=True,
     )
-
-
-def stored_hash(app) -> str:
-    with app.app_context():
-        return db.session.scalar(sa.select(User.password_hash))
 
 
 def test_change_password_ends_other_sessions_but_keeps_this_one(app, client, logged_in):
@@ -72,11 +68,8 @@ def test_change_password_refusals(app, logged_in):
     assert stored_hash(app) == before
 
 
-def test_delete_account_removes_user_and_movies(app, client, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979, watched=True, viewing_count=1)
-    with app.app_context():
-        db.session.add(Viewing(movie_id=movie_id))
-        db.session.commit()
+def test_delete_account_removes_user_and_movies(app, client, logged_in, user_id):
+    create_movie(app, user_id, "Alien", 1979, viewings=[None])
     response = post(
         client, "/account/delete", {"password": PASSWORD}, follow_redirects=True
     )
@@ -88,9 +81,9 @@ def test_delete_account_removes_user_and_movies(app, client, logged_in, user):
 
 
 def test_delete_account_with_wrong_password_deletes_nothing(
-    app, client, logged_in, user
+    app, client, logged_in, user_id
 ):
-    create_movie(app, user, "Alien", 1979)
+    create_movie(app, user_id, "Alien", 1979)
     response = post(
         client,
         "/account/delete",

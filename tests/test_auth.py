@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import User, UserSession
-from tests.conftest import PASSWORD, create_user, flash_text, flashes
+from tests.helpers import PASSWORD, create_user, flash_text, flashes
 
 
 def user_count(app) -> int:
@@ -86,7 +86,9 @@ def test_password_of_128_characters_and_any_characters_is_accepted(app, auth, cl
     assert auth.login(password=password + " ").status_code == 200
 
 
-def test_login_redirects_home_and_remembers_nothing_without_the_box(client, auth, user):
+def test_login_redirects_home_and_remembers_nothing_without_the_box(
+    client, auth, user_id
+):
     response = auth.login()
     assert response.status_code in (302, 303)
     assert response.headers["Location"] == "/"
@@ -101,18 +103,18 @@ def test_login_redirects_home_and_remembers_nothing_without_the_box(client, auth
         ("ANN@EXAMPLE.COM", "wrong password!"),
     ],
 )
-def test_failed_login_gives_the_same_message(client, auth, user, email, password):
+def test_failed_login_gives_the_same_message(client, auth, user_id, email, password):
     response = auth.login(email, password)
     assert response.status_code == 200
     assert ("error", "Invalid email or password.") in flashes(response)
     assert client.get("/").status_code == 302
 
 
-def test_login_email_ignores_case(client, auth, user):
+def test_login_email_ignores_case(client, auth, user_id):
     assert auth.login("ANN@Example.com").status_code == 303
 
 
-def test_remember_me_sets_a_bounded_cookie(client, auth, user):
+def test_remember_me_sets_a_bounded_cookie(client, auth, user_id):
     response = auth.login(remember=True)
     cookie = [
         c
@@ -124,7 +126,7 @@ def test_remember_me_sets_a_bounded_cookie(client, auth, user):
 
 
 def test_remember_me_keeps_the_user_logged_in_after_the_browser_session(
-    app, client, auth, user
+    app, client, auth, user_id
 ):
     auth.login(remember=True)
     client.delete_cookie("flicklist_session")
@@ -132,7 +134,7 @@ def test_remember_me_keeps_the_user_logged_in_after_the_browser_session(
 
 
 @pytest.mark.parametrize("target", ["/watched", "/watched?sort=title", "/account"])
-def test_login_follows_a_local_next(client, auth, user, target):
+def test_login_follows_a_local_next(client, auth, user_id, target):
     response = auth.login(next=target)
     assert response.headers["Location"] == target
 
@@ -141,7 +143,7 @@ def test_login_follows_a_local_next(client, auth, user, target):
     "target",
     ["https://evil.example", "//evil.example", "/\\evil.example", "http:/evil.example"],
 )
-def test_login_refuses_a_foreign_next(client, auth, user, target):
+def test_login_refuses_a_foreign_next(client, auth, user_id, target):
     response = auth.login(next=target)
     assert response.headers["Location"] == "/"
 
@@ -151,7 +153,7 @@ def test_logout_is_post_only(client, logged_in):
     assert client.get("/").status_code == 200
 
 
-def test_logout_ends_the_session_even_for_a_replayed_cookie(app, client, auth, user):
+def test_logout_ends_the_session_even_for_a_replayed_cookie(app, client, auth, user_id):
     auth.login(remember=True)
     saved = {cookie.key: cookie.value for cookie in client._cookies.values()}
     response = auth.logout()
@@ -166,7 +168,7 @@ def test_logout_ends_the_session_even_for_a_replayed_cookie(app, client, auth, u
         assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
 
 
-def test_navigation_shows_login_links_or_the_user(client, auth, user):
+def test_navigation_shows_login_links_or_the_user(client, auth, user_id):
     html = client.get("/login").get_data(as_text=True)
     assert ">Log in</a>" in html and ">Register</a>" in html and "Log out" not in html
     auth.login()
@@ -185,7 +187,7 @@ def test_a_logged_in_visitor_still_gets_the_forms_and_their_messages(app, client
     assert ("error", "Invalid email or password.") in flashes(response)
 
 
-def test_logging_in_over_a_login_ends_the_first_session(app, client, auth, user):
+def test_logging_in_over_a_login_ends_the_first_session(app, client, auth, user_id):
     auth.login()
     auth.login()
     with app.app_context():

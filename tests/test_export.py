@@ -7,11 +7,18 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from flicklist.models import Movie, Viewing, title_key
+from flicklist.models import Movie
 from flicklist.timeutil import today
 from flicklist.transfer import export as exporter
-from tests.conftest import create_movie, create_user, flash_text, post
-from tests.test_import import counts, stored, upload
+from tests.helpers import (
+    create_movie,
+    create_user,
+    flash_text,
+    import_counts,
+    post,
+    stored_movies,
+    upload,
+)
 
 HEADER = "Title,Year,Watched,WatchedDate,Rating,Added"
 
@@ -28,49 +35,33 @@ TRICKY_TITLES = [
 def seed(app, user_id: int) -> None:
     """Movies of every shape: unwatched, rated and put back, watched with and
     without dates, rewatched."""
-    with app.app_context():
-        rows = [
-            ("Alien", 1979, None, [], datetime(2024, 1, 1, 9, 30)),
-            (
-                "Heat",
-                1995,
-                9,
-                [date(2023, 5, 1), date(2024, 2, 3)],
-                datetime(2024, 1, 2),
-            ),
-            ("Stalker", None, 8, [None], datetime(2024, 1, 3)),
-            ("Cats", 2019, 1, [], datetime(2024, 1, 4)),  # rated, then put back
-        ] + [
-            (title, 2000 + i, None, [date(2024, 3, 1)], datetime(2024, 2, 1 + i))
-            for i, title in enumerate(TRICKY_TITLES)
-        ]
-        for title, year, halves, viewings, added_at in rows:
-            dated = [day for day in viewings if day]
-            movie = Movie(
-                user_id=user_id,
-                title=title,
-                title_key=title_key(title),
-                year=year,
-                rating_halves=halves,
-                added_at=added_at,
-                watched=bool(viewings),
-                viewing_count=len(viewings),
-                last_watched_on=max(dated, default=None),
-            )
-            db.session.add(movie)
-            db.session.flush()
-            db.session.add_all(
-                Viewing(movie_id=movie.id, watched_on=d) for d in viewings
-            )
-        db.session.commit()
+    rows = [
+        ("Alien", 1979, None, [], datetime(2024, 1, 1, 9, 30)),
+        ("Heat", 1995, 9, [date(2023, 5, 1), date(2024, 2, 3)], datetime(2024, 1, 2)),
+        ("Stalker", None, 8, [None], datetime(2024, 1, 3)),
+        ("Cats", 2019, 1, [], datetime(2024, 1, 4)),  # rated, then put back
+    ] + [
+        (title, 2000 + i, None, [date(2024, 3, 1)], datetime(2024, 2, 1 + i))
+        for i, title in enumerate(TRICKY_TITLES)
+    ]
+    for title, year, halves, viewings, added_at in rows:
+        create_movie(
+            app,
+            user_id,
+            title,
+            year,
+            viewings=viewings,
+            rating_halves=halves,
+            added_at=added_at,
+        )
 
 
 def rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_export_follows_the_contract(app, logged_in, user):
-    seed(app, user)
+def test_export_follows_the_contract(app, logged_in, user_id):
+    seed(app, user_id)
     response = logged_in.get("/export.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -95,8 +86,8 @@ def test_export_follows_the_contract(app, logged_in, user):
     assert [row["Title"] for row in exported[4:]] == TRICKY_TITLES
 
 
-def test_titles_are_quoted_only_where_csv_needs_it(app, logged_in, user):
-    seed(app, user)
+def test_titles_are_quoted_only_where_csv_needs_it(app, logged_in, user_id):
+    seed(app, user_id)
     text = logged_in.get("/export.csv").get_data(as_text=True)
     assert "\r\nAlien,1979,no,,,2024-01-01\r\n" in text
     assert '"Crouching Tiger, Hidden Dragon",2000,' in text
@@ -109,10 +100,10 @@ def test_an_empty_list_exports_the_header(logged_in):
     assert response.get_data(as_text=True).splitlines() == [HEADER]
 
 
-def test_export_holds_only_the_users_own_movies(app, logged_in, user, password_hash):
+def test_export_holds_only_the_users_own_movies(app, logged_in, user_id, password_hash):
     other = create_user(app, "bob@example.com", password_hash)
     create_movie(app, other, "Bob's secret film", 2001)
-    create_movie(app, user, "Mine", 2002)
+    create_movie(app, user_id, "Mine", 2002)
     assert [row["Title"] for row in rows(logged_in.get("/export.csv"))] == ["Mine"]
 
 
@@ -122,20 +113,20 @@ def test_export_needs_login(client):
     assert response.headers["Location"].startswith("/login?next=")
 
 
-def test_export_is_streamed_in_batches(app, user, monkeypatch):
+def test_export_is_streamed_in_batches(app, user_id, monkeypatch):
     monkeypatch.setattr(exporter, "BATCH_SIZE", 3)
     with app.app_context():
         db.session.execute(
             sa.insert(Movie.__table__),
             [
-                {"user_id": user, "title": f"Film {n}", "title_key": f"film {n}",
+                {"user_id": user_id, "title": f"Film {n}",
                  "added_at": datetime(2024, 1, 1), "note": "", "watched": False,
                  "viewing_count": 0}
                 for n in range(10)
             ],
         )  # fmt: skip
         db.session.commit()
-        chunks = list(exporter.export_lines(user))
+        chunks = list(exporter.export_lines(user_id))
     # The header, then one chunk per batch of three.
     assert len(chunks) == 1 + 4
     assert chunks[0] == HEADER + "\r\n"
@@ -143,21 +134,21 @@ def test_export_is_streamed_in_batches(app, user, monkeypatch):
 
 
 def test_round_trip_export_then_import_into_an_empty_account(
-    app, client, auth, logged_in, user
+    app, client, auth, logged_in, user_id
 ):
-    seed(app, user)
+    seed(app, user_id)
     first = logged_in.get("/export.csv").get_data()
     post(logged_in, "/logout")
     auth.register("bob@example.com")
     page = client.get(upload(client, first, "flicklist-export.csv").location)
-    assert counts(page)["added"] == 4 + len(TRICKY_TITLES)
-    assert counts(page)["rejected"] == 0, flash_text(page)
+    assert import_counts(page)["added"] == 4 + len(TRICKY_TITLES)
+    assert import_counts(page)["rejected"] == 0, flash_text(page)
     second = client.get("/export.csv").get_data()
     assert second == first
     # A second import of the same file adds nothing and changes nothing.
-    before = stored(app)
+    before = stored_movies(app)
     page = client.get(upload(client, second, "flicklist-export.csv").location)
-    assert counts(page)["added"] == 0
-    assert counts(page)["duplicates"] == 4 + len(TRICKY_TITLES)
-    assert stored(app) == before
+    assert import_counts(page)["added"] == 0
+    assert import_counts(page)["duplicates"] == 4 + len(TRICKY_TITLES)
+    assert stored_movies(app) == before
     assert client.get("/export.csv").get_data() == first

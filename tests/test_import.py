@@ -1,42 +1,28 @@
 """POST /import: every kind of file, duplicates, bad rows, bad files, all or nothing."""
 
 import io
-import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
 from flicklist.timeutil import today
 from flicklist.transfer.parse import ImportFileError, parse_file, recognise
-from tests.conftest import (
+from tests.helpers import (
     create_movie,
     create_user,
-    csrf_token,
     flash_text,
     flashes,
+    import_counts,
     post,
+    stored_movies,
+    upload,
 )
 
 DATA = Path(__file__).parent / "data"
-
-
-def upload(client, content: bytes, filename: str, **fields):
-    """POST a file as a browser would (the body built in memory: the test client
-    would otherwise spool a large one to a temporary file it never closes)."""
-    values = {"csrf_token": csrf_token(client), **fields}
-    values["file"] = FileStorage(io.BytesIO(content), filename, "file", "text/csv")
-    boundary, body = encode_multipart(values)
-    return client.post(
-        "/import",
-        data=body,
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
 
 
 def import_file(client, name: str, filename: str | None = None):
@@ -46,42 +32,11 @@ def import_file(client, name: str, filename: str | None = None):
     return client.get(response.headers["Location"])
 
 
-def stored(app) -> dict:
-    """Each movie as (title, year) -> (watched, viewing dates, rating, note)."""
-    with app.app_context():
-        result = {}
-        for movie in db.session.scalars(sa.select(Movie).order_by(Movie.id)):
-            dates = sorted(
-                (v.watched_on for v in movie.viewings), key=lambda d: d or date.min
-            )
-            result[(movie.title, movie.year)] = (
-                movie.watched,
-                dates,
-                movie.rating,
-                movie.note,
-            )
-        return result
-
-
-COUNTS = re.compile(
-    r"(?P<added>\d+) added, (?P<skipped>\d+) skipped \((?P<duplicates>\d+) already "
-    r"on your list, (?P<updated>\d+) of them updated; (?P<not_films>\d+) not "
-    r"(?:a film|films)\), (?P<rejected>\d+) rejected"
-)
-
-
-def counts(page) -> dict[str, int]:
-    """The numbers in the import's flash message."""
-    match = COUNTS.search(flash_text(page))
-    assert match, flash_text(page)
-    return {name: int(number) for name, number in match.groupdict().items()}
-
-
 def test_letterboxd_watchlist_with_bom_crlf_quoted_commas_and_blank_year(
     app, logged_in
 ):
     page = import_file(logged_in, "letterboxd_watchlist.csv")
-    assert counts(page) == {
+    assert import_counts(page) == {
         "added": 4,
         "skipped": 0,
         "duplicates": 0,
@@ -90,7 +45,7 @@ def test_letterboxd_watchlist_with_bom_crlf_quoted_commas_and_blank_year(
         "rejected": 0,
     }
     assert [category for category, _ in flashes(page)] == ["success"]
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Paris, Texas", 1984): (False, [], None, ""),
         ("Crouching Tiger, Hidden Dragon", 2000): (False, [], None, ""),
         ("Amélie", 2001): (False, [], None, ""),
@@ -108,9 +63,9 @@ def test_letterboxd_watchlist_with_bom_crlf_quoted_commas_and_blank_year(
 )
 def test_letterboxd_watched_is_told_apart_by_its_file_name(app, logged_in, filename):
     page = import_file(logged_in, "letterboxd_watched.csv", filename)
-    assert counts(page)["added"] == 2
+    assert import_counts(page)["added"] == 2
     assert "line 4: a bad year (19x1)" in flash_text(page)
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Stalker", 1979): (True, [None], None, ""),
         ("Spirited Away", 2001): (True, [None], None, ""),
     }
@@ -131,10 +86,10 @@ def test_letterboxd_shared_header_by_file_name(filename, kind):
 
 def test_letterboxd_ratings(app, logged_in):
     page = import_file(logged_in, "letterboxd_ratings.csv")
-    assert counts(page)["added"] == 3
-    assert counts(page)["rejected"] == 1
+    assert import_counts(page)["added"] == 3
+    assert import_counts(page)["rejected"] == 1
     assert "line 5" in flash_text(page)
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Stalker", 1979): (True, [None], 5.0, ""),
         ("Cats", 2019): (True, [None], 0.5, ""),
         ("Heat", 1995): (True, [None], 4.5, ""),
@@ -143,9 +98,9 @@ def test_letterboxd_ratings(app, logged_in):
 
 def test_letterboxd_diary_rewatches_are_more_viewings(app, logged_in):
     page = import_file(logged_in, "letterboxd_diary.csv")
-    assert counts(page)["added"] == 2
+    assert import_counts(page)["added"] == 2
     assert "line 5: no title" in flash_text(page)
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Heat", 1995): (True, [date(2023, 1, 1), date(2023, 5, 9)], 4.5, ""),
         ("Past Lives", 2023): (True, [date(2023, 2, 3)], None, ""),
     }
@@ -156,7 +111,7 @@ def test_letterboxd_diary_rewatches_are_more_viewings(app, logged_in):
 
 def test_letterboxd_reviews_become_notes_with_their_line_breaks(app, logged_in):
     import_file(logged_in, "letterboxd_reviews.csv")
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Aftersun", 2022): (
             True,
             [date(2023, 2, 28)],
@@ -168,7 +123,7 @@ def test_letterboxd_reviews_become_notes_with_their_line_breaks(app, logged_in):
 
 def test_imdb_ratings_new_format_halves_ratings_and_skips_series(app, logged_in):
     page = import_file(logged_in, "imdb_ratings.csv")
-    assert counts(page) == {
+    assert import_counts(page) == {
         "added": 2,
         "skipped": 2,
         "duplicates": 0,
@@ -177,7 +132,7 @@ def test_imdb_ratings_new_format_halves_ratings_and_skips_series(app, logged_in)
         "rejected": 1,
     }
     assert "line 6" in flash_text(page)
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Heat", 1995): (True, [date(2024, 2, 10)], 4.5, ""),
         ("Spirited Away", 2001): (True, [date(2024, 2, 12)], 4.0, ""),
     }
@@ -185,8 +140,8 @@ def test_imdb_ratings_new_format_halves_ratings_and_skips_series(app, logged_in)
 
 def test_imdb_ratings_old_format_in_cp1252_with_lowercase_types(app, logged_in):
     page = import_file(logged_in, "imdb_ratings_old.csv")
-    assert counts(page)["not_films"] == 1
-    assert stored(app) == {
+    assert import_counts(page)["not_films"] == 1
+    assert stored_movies(app) == {
         ("Amélie", 2001): (True, [date(2019, 5, 1)], 4.5, ""),
         ("La vita è bella", 1997): (True, [date(2019, 5, 3)], 2.5, ""),
     }
@@ -194,8 +149,8 @@ def test_imdb_ratings_old_format_in_cp1252_with_lowercase_types(app, logged_in):
 
 def test_imdb_watchlist_new_format_rated_rows_are_watched(app, logged_in):
     page = import_file(logged_in, "imdb_watchlist.csv")
-    assert counts(page)["not_films"] == 2
-    assert stored(app) == {
+    assert import_counts(page)["not_films"] == 2
+    assert stored_movies(app) == {
         ("Alien", 1979): (False, [], None, ""),
         ("Aliens", 1986): (True, [date(2024, 3, 5)], 4.0, ""),
     }
@@ -203,7 +158,7 @@ def test_imdb_watchlist_new_format_rated_rows_are_watched(app, logged_in):
 
 def test_imdb_list_old_format(app, logged_in):
     page = import_file(logged_in, "imdb_list_old.csv")
-    assert counts(page) == {
+    assert import_counts(page) == {
         "added": 2,
         "skipped": 2,
         "duplicates": 0,
@@ -212,7 +167,7 @@ def test_imdb_list_old_format(app, logged_in):
         "rejected": 1,
     }
     assert "line 6: no title" in flash_text(page)
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Blade Runner", 1982): (False, [], None, ""),
         ("2001: A Space Odyssey", 1968): (False, [], None, ""),
     }
@@ -220,10 +175,10 @@ def test_imdb_list_old_format(app, logged_in):
 
 def test_flicklist_file_with_rating_written_either_way(app, logged_in):
     page = import_file(logged_in, "flicklist_handmade.csv")
-    assert counts(page)["added"] == 4
+    assert import_counts(page)["added"] == 4
     assert "line 6: a bad year (twenty)" in flash_text(page)
     assert "line 7: a bad rating (6)" in flash_text(page)
-    assert stored(app) == {
+    assert stored_movies(app) == {
         ("Crouching Tiger, Hidden Dragon", 2000): (True, [date(2024, 5, 1)], 4.0, ""),
         ("Amélie", 2001): (True, [None], 4.5, ""),
         ('She said "hi"', None): (False, [], None, ""),
@@ -234,35 +189,35 @@ def test_flicklist_file_with_rating_written_either_way(app, logged_in):
     assert "<b>Bold</b>" not in html
 
 
-def test_duplicates_are_skipped_but_fill_what_the_movie_lacks(app, logged_in, user):
-    create_movie(app, user, "HEAT", 1995)  # on the watchlist, no rating
-    create_movie(app, user, "stalker", 1979, rating_halves=6, note="Mine.")
+def test_duplicates_are_skipped_but_fill_what_the_movie_lacks(app, logged_in, user_id):
+    create_movie(app, user_id, "HEAT", 1995)  # on the watchlist, no rating
+    create_movie(app, user_id, "stalker", 1979, rating_halves=6, note="Mine.")
     page = import_file(logged_in, "letterboxd_ratings.csv")
-    assert counts(page)["added"] == 1  # Cats
-    assert counts(page)["skipped"] == counts(page)["duplicates"] == 2
-    assert counts(page)["updated"] == 2
+    assert import_counts(page)["added"] == 1  # Cats
+    assert import_counts(page)["skipped"] == import_counts(page)["duplicates"] == 2
+    assert import_counts(page)["updated"] == 2
     assert "1 added, 2 skipped (2 already on your list, 2 of them updated" in (
         flash_text(page)
     )
-    result = stored(app)
+    result = stored_movies(app)
     # Heat gains the viewing and the rating; its title stays as the user typed it.
     assert result[("HEAT", 1995)] == (True, [None], 4.5, "")
     # Stalker gains a viewing but keeps the user's own rating and note.
     assert result[("stalker", 1979)] == (True, [None], 3.0, "Mine.")
     page = import_file(logged_in, "letterboxd_ratings.csv")
-    assert counts(page)["added"] == 0
-    assert counts(page)["updated"] == 0
-    assert counts(page)["duplicates"] == 3
-    assert stored(app) == result
+    assert import_counts(page)["added"] == 0
+    assert import_counts(page)["updated"] == 0
+    assert import_counts(page)["duplicates"] == 3
+    assert stored_movies(app) == result
 
 
 def test_reimport_adds_nothing(app, logged_in):
     import_file(logged_in, "letterboxd_diary.csv")
-    before = stored(app)
+    before = stored_movies(app)
     page = import_file(logged_in, "letterboxd_diary.csv")
-    assert counts(page)["added"] == 0
-    assert counts(page)["duplicates"] == 2
-    assert stored(app) == before
+    assert import_counts(page)["added"] == 0
+    assert import_counts(page)["duplicates"] == 2
+    assert stored_movies(app) == before
 
 
 def test_repeated_rows_in_one_file_are_duplicates(app, logged_in):
@@ -271,9 +226,9 @@ def test_repeated_rows_in_one_file_are_duplicates(app, logged_in):
         b"2024-01-02,ALIEN,1979,y\n2024-01-03,Alien,,z\n"
     )
     page = logged_in.get(upload(logged_in, content, "watchlist.csv").location)
-    assert counts(page)["added"] == 2
-    assert counts(page)["duplicates"] == 1
-    assert set(stored(app)) == {("Alien", 1979), ("Alien", None)}
+    assert import_counts(page)["added"] == 2
+    assert import_counts(page)["duplicates"] == 1
+    assert set(stored_movies(app)) == {("Alien", 1979), ("Alien", None)}
 
 
 @pytest.mark.parametrize(
@@ -303,17 +258,17 @@ def test_repeated_rows_in_one_file_are_duplicates(app, logged_in):
     ],
 )
 def test_files_that_cannot_be_imported_change_nothing(
-    app, logged_in, user, content, filename, expected
+    app, logged_in, user_id, content, filename, expected
 ):
-    create_movie(app, user, "Keep me", 2000)
-    before = stored(app)
+    create_movie(app, user_id, "Keep me", 2000)
+    before = stored_movies(app)
     response = upload(logged_in, content, filename)
     assert response.status_code in (302, 303)
     page = logged_in.get(response.headers["Location"])
     assert [category for category, _ in flashes(page)] == ["error"]
     assert expected in flash_text(page)
     assert "Nothing was imported" in flash_text(page)
-    assert stored(app) == before
+    assert stored_movies(app) == before
 
 
 def test_no_file_chosen(app, logged_in):
@@ -322,12 +277,14 @@ def test_no_file_chosen(app, logged_in):
     assert "Choose a CSV file" in flash_text(page)
 
 
-def test_a_file_that_fails_half_way_changes_nothing(app, logged_in, user, monkeypatch):
+def test_a_file_that_fails_half_way_changes_nothing(
+    app, logged_in, user_id, monkeypatch
+):
     """The database fails after the movies were written: they go too."""
     from flicklist.transfer import merge as importing
 
-    create_movie(app, user, "Keep me", 2000)
-    before = stored(app)
+    create_movie(app, user_id, "Keep me", 2000)
+    before = stored_movies(app)
 
     def failing_insert_viewings(rows):
         raise RuntimeError("the disk is full")
@@ -335,7 +292,7 @@ def test_a_file_that_fails_half_way_changes_nothing(app, logged_in, user, monkey
     monkeypatch.setattr(importing, "insert_viewings", failing_insert_viewings)
     with pytest.raises(RuntimeError):
         upload(logged_in, (DATA / "letterboxd_diary.csv").read_bytes(), "diary.csv")
-    assert stored(app) == before
+    assert stored_movies(app) == before
 
 
 def test_the_import_form_is_on_the_watchlist_and_the_account_page(logged_in):
@@ -363,7 +320,7 @@ def test_import_needs_csrf_and_login(app, client, logged_in):
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert stored(app) == {}
+    assert stored_movies(app) == {}
     post(logged_in, "/logout")
     response = client.post(
         "/import",
@@ -371,7 +328,7 @@ def test_import_needs_csrf_and_login(app, client, logged_in):
         content_type="multipart/form-data",
     )
     assert response.status_code in (302, 303, 400)
-    assert stored(app) == {}
+    assert stored_movies(app) == {}
 
 
 def test_import_accepts_up_to_10_mib_and_answers_413_above(app, logged_in):
@@ -381,7 +338,7 @@ def test_import_accepts_up_to_10_mib_and_answers_413_above(app, logged_in):
     big = header + row + (b"\n" * (2 * 1024 * 1024 + 1000)) + padding
     response = upload(logged_in, big, "watchlist.csv")
     assert response.status_code in (302, 303)  # over the usual 2 MiB, still fine
-    assert ("Padding film", 1999) in stored(app)
+    assert ("Padding film", 1999) in stored_movies(app)
     huge = header + row * (10 * 1024 * 1024 // len(row) + 1)
     response = upload(logged_in, huge, "watchlist.csv")
     assert response.status_code == 413
@@ -399,8 +356,8 @@ def test_each_user_imports_into_their_own_list(app, logged_in, password_hash):
     assert bob not in owners
 
 
-def test_ten_thousand_rows_import(app, logged_in, user):
-    create_movie(app, user, "Film 00042", 1942)
+def test_ten_thousand_rows_import(app, logged_in, user_id):
+    create_movie(app, user_id, "Film 00042", 1942)
     lines = ["Title,Year,Watched,WatchedDate,Rating,Added"]
     day = today() - timedelta(days=1)
     for number in range(10_000):
@@ -413,8 +370,9 @@ def test_ten_thousand_rows_import(app, logged_in, user):
     page = logged_in.get(
         upload(logged_in, "\n".join(lines).encode(), "big.csv").location
     )
-    assert counts(page)["added"] == 9_999
-    assert counts(page)["updated"] == 1  # Film 00042 gains its viewing and rating
+    assert import_counts(page)["added"] == 9_999
+    # Film 00042 gains its viewing and rating.
+    assert import_counts(page)["updated"] == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Movie.id))) == 10_000
         assert db.session.scalar(sa.select(sa.func.count(Viewing.id))) == 5_000
@@ -492,5 +450,5 @@ def test_imdb_ratings_from_before_2017_came_as_a_list_with_you_rated(app, logged
         b"http://www.imdb.com/title/tt0108778/\n"
     )
     page = logged_in.get(upload(logged_in, content, "ratings.csv").location)
-    assert counts(page)["not_films"] == 1
-    assert stored(app) == {("The Matrix", 1999): (True, [None], 5.0, "")}
+    assert import_counts(page)["not_films"] == 1
+    assert stored_movies(app) == {("The Matrix", 1999): (True, [None], 5.0, "")}

@@ -8,14 +8,16 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.list_version import postgresql_statements, triggers_present
-from flicklist.models import Movie, User, title_key
+from flicklist.models import Movie, User
 from flicklist.movies.list_cache import RenderedPageCache, list_cache
-from tests.conftest import (
+from tests.helpers import (
     AuthActions,
+    counting_queries,
     create_movie,
     create_user,
     csrf_token,
     listed_titles,
+    make_app,
     post,
 )
 
@@ -25,38 +27,35 @@ def list_version(app, user_id: int) -> int:
         return db.session.scalar(sa.select(User.list_version).where(User.id == user_id))
 
 
-def test_every_kind_of_change_to_a_movie_bumps_the_owners_version(app, user):
-    versions = [list_version(app, user)]
-    movie_id = create_movie(app, user, "Alien", 1979)  # ORM insert
-    versions.append(list_version(app, user))
+def test_every_kind_of_change_to_a_movie_bumps_the_owners_version(app, user_id):
+    versions = [list_version(app, user_id)]
+    movie_id = create_movie(app, user_id, "Alien", 1979)  # ORM insert
+    versions.append(list_version(app, user_id))
     with app.app_context():
         db.session.execute(  # Core bulk insert, as the importer does
             sa.insert(Movie),
-            [
-                {"user_id": user, "title": t, "title_key": title_key(t), "note": ""}
-                for t in ("Heat", "Ran")
-            ],
+            [{"user_id": user_id, "title": t, "note": ""} for t in ("Heat", "Ran")],
         )
         db.session.commit()
-    versions.append(list_version(app, user))
+    versions.append(list_version(app, user_id))
     with app.app_context():
         db.session.execute(
             sa.update(Movie).where(Movie.id == movie_id).values(rating_halves=4)
         )
         db.session.commit()
-    versions.append(list_version(app, user))
+    versions.append(list_version(app, user_id))
     with app.app_context():
         db.session.execute(sa.delete(Movie).where(Movie.id == movie_id))
         db.session.commit()
-    versions.append(list_version(app, user))
+    versions.append(list_version(app, user_id))
     assert versions == sorted(set(versions)), versions
 
 
-def test_another_users_change_leaves_my_version_alone(app, user, password_hash):
+def test_another_users_change_leaves_my_version_alone(app, user_id, password_hash):
     bob = create_user(app, "bob@example.com", password_hash)
-    before = list_version(app, user)
+    before = list_version(app, user_id)
     create_movie(app, bob, "Alien", 1979)
-    assert list_version(app, user) == before
+    assert list_version(app, user_id) == before
 
 
 @pytest.mark.parametrize("path", ["/", "/watched"])
@@ -64,7 +63,9 @@ def test_two_users_never_share_rows(app, client, password_hash, path):
     ann = create_user(app, "ann@example.com", password_hash)
     bob = create_user(app, "bob@example.com", password_hash)
     for owner, title in ((ann, "Ann's film"), (bob, "Bob's film")):
-        create_movie(app, owner, title, 2000, watched=path == "/watched")
+        create_movie(
+            app, owner, title, 2000, viewings=[None] if path == "/watched" else []
+        )
     ann_client, bob_client = app.test_client(), app.test_client()
     AuthActions(ann_client).login("ann@example.com")
     AuthActions(bob_client).login("bob@example.com")
@@ -73,7 +74,7 @@ def test_two_users_never_share_rows(app, client, password_hash, path):
         assert listed_titles(bob_client.get(path)) == ["Bob&#39;s film"]
 
 
-def test_each_change_shows_at_once(app, logged_in, user):
+def test_each_change_shows_at_once(app, logged_in, user_id):
     assert listed_titles(logged_in.get("/")) == []
     post(logged_in, "/movies", {"title": "Alien", "year": "1979"})
     assert listed_titles(logged_in.get("/")) == ["Alien"]
@@ -104,8 +105,8 @@ def db_movie_id(app, title: str) -> int:
         return db.session.scalar(sa.select(Movie.id).where(Movie.title == title))
 
 
-def test_cached_pages_carry_each_sessions_own_csrf_token(app, user):
-    create_movie(app, user, "Alien", 1979)
+def test_cached_pages_carry_each_sessions_own_csrf_token(app, user_id):
+    create_movie(app, user_id, "Alien", 1979)
     tokens = set()
     for _ in range(2):
         client = app.test_client()
@@ -144,8 +145,8 @@ def test_the_cache_is_bounded_and_can_be_turned_off():
     assert renders[-2:] == [1, 1] and not off.entries
 
 
-def test_flash_messages_are_shown_once_and_never_kept(app, logged_in, user):
-    create_movie(app, user, "Alien", 1979)
+def test_flash_messages_are_shown_once_and_never_kept(app, logged_in, user_id):
+    create_movie(app, user_id, "Alien", 1979)
     logged_in.get("/")  # the page is now in the cache
     post(logged_in, "/movies", {"title": ""})  # refused: a flash on the next page
     first = logged_in.get("/").get_data(as_text=True)
@@ -155,29 +156,16 @@ def test_flash_messages_are_shown_once_and_never_kept(app, logged_in, user):
     assert listed_titles(logged_in.get("/")) == ["Alien"]
 
 
-def test_a_cached_page_costs_only_the_session_query(app, logged_in, user):
-    create_movie(app, user, "Alien", 1979)
+def test_a_cached_page_costs_only_the_session_query(app, logged_in, user_id):
+    create_movie(app, user_id, "Alien", 1979)
     logged_in.get("/")  # shows the login's flash: rendered, not kept
     logged_in.get("/")  # rendered and kept
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            statements.append(statement)
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with counting_queries(app) as statements:
         assert listed_titles(logged_in.get("/")) == ["Alien"]
-    finally:
-        with app.app_context():
-            sa.event.remove(db.engine, "before_cursor_execute", record)
     assert len(statements) == 1 and "user_session" in statements[0]
 
 
 def test_create_all_installs_the_triggers_too(tmp_path):
-    from tests.conftest import make_app
-
     app = make_app(f"sqlite:///{tmp_path}/created.sqlite")
     with app.app_context():
         db.create_all()
@@ -186,7 +174,7 @@ def test_create_all_installs_the_triggers_too(tmp_path):
         db.engine.dispose()
 
 
-def test_without_the_triggers_the_cache_stays_off(app, logged_in, user):
+def test_without_the_triggers_the_cache_stays_off(app, logged_in, user_id):
     with app.app_context(), db.engine.begin() as connection:
         postgresql = connection.dialect.name == "postgresql"
         for name in ("insert", "update", "delete"):
@@ -197,7 +185,7 @@ def test_without_the_triggers_the_cache_stays_off(app, logged_in, user):
         logged_in.get("/")
         with app.app_context():
             assert list_cache().max_entries == 0
-        create_movie(app, user, "Alien", 1979)
+        create_movie(app, user_id, "Alien", 1979)
         assert listed_titles(logged_in.get("/")) == ["Alien"]
     finally:
         if postgresql:  # the PostgreSQL test database outlives this test

@@ -4,7 +4,7 @@ import flask_migrate
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def test_upgrading_from_the_first_migration_keeps_movies_and_viewings(tmp_path):

@@ -22,7 +22,7 @@ def test_migrations_match_the_models(app):
 
 
 def test_upgrade_an_empty_database_then_downgrade(tmp_path):
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     app = make_app(f"sqlite:///{tmp_path}/empty.sqlite")
     with app.app_context():

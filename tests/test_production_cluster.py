@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, TEST_DATABASE_URL
+from tests.helpers import PASSWORD, TEST_DATABASE_URL
 from tests.servers import (
     REDIS_URL,
     Browser,

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from flicklist.models import User
-from tests.conftest import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL
 from tests.servers import (
     Browser,
     Gunicorn,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, post
+from tests.helpers import PASSWORD, post
 
 
 @pytest.fixture
@@ -23,13 +23,13 @@ def request_log(caplog):
     return records
 
 
-def test_each_request_is_logged_once_with_its_user(logged_in, user, request_log):
+def test_each_request_is_logged_once_with_its_user(logged_in, user_id, request_log):
     logged_in.get("/?q=private+words", headers={"X-Request-ID": "abc-123"})
     record = request_log()[-1]
     assert record["method"] == "GET"
     assert record["path"] == "/"
     assert record["status"] == 200
-    assert record["user_id"] == user
+    assert record["user_id"] == user_id
     assert record["duration_ms"] >= 0
     assert record["request_id"] == "abc-123"
     assert set(record) == {
@@ -44,7 +44,7 @@ def test_each_request_is_logged_once_with_its_user(logged_in, user, request_log)
     }
 
 
-def test_no_secrets_in_the_request_log(client, auth, user, request_log, caplog):
+def test_no_secrets_in_the_request_log(client, auth, user_id, request_log, caplog):
     auth.login(password=PASSWORD + "x", next="/watched?token=s3cret")
     client.get("/movies/1", headers={"X-Request-ID": 'bad id "x"'})
     text = "\n".join(record.getMessage() for record in caplog.records)

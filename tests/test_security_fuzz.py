@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 from flicklist.extensions import db
 from flicklist.models import Movie, User
-from tests.conftest import AuthActions, create_user, csrf_token, post
-from tests.security_support import seed, snapshot
+from tests.helpers import AuthActions, create_user, csrf_token, post, seed, snapshot
 
 FUZZ_SETTINGS = settings(
     max_examples=40,

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, User
-from tests.conftest import PASSWORD, create_movie, flash_text, flashes, post
+from tests.helpers import (
+    PASSWORD,
+    create_movie,
+    flash_text,
+    flashes,
+    get_movie,
+    post,
+)
 
 # Lower-casing turns "İ" into two characters; email_validator counts 254 UTF-8 bytes,
 # so the longest such address still fits the 254-character column once lowered.
@@ -39,19 +46,22 @@ def test_bad_titles_are_refused(app, logged_in, title, expected):
 
 
 def test_titles_that_grow_when_case_folded_fit_and_stay_unique(app, logged_in):
+    longest = "ﬃ" * 200  # casefold() makes each of these three characters
     title = "ﬃ" * 199 + "a"  # 598 characters once case-folded
-    response = post(logged_in, "/movies", {"title": title}, follow_redirects=True)
-    assert "Added" in flash_text(response)
-    assert movie_titles(app) == [title]
+    for added in (longest, title):
+        response = post(logged_in, "/movies", {"title": added}, follow_redirects=True)
+        assert response.status_code == 200
+        assert "Added" in flash_text(response)
+    assert movie_titles(app) == [longest, title]
     again = post(
         logged_in, "/movies", {"title": title[:-1] + "A"}, follow_redirects=True
     )
     assert "already" in flash_text(again)
-    assert movie_titles(app) == [title]
+    assert movie_titles(app) == [longest, title]
 
 
-def test_notes_refuse_nul_and_excess_but_keep_line_breaks(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_notes_refuse_nul_and_excess_but_keep_line_breaks(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     path = f"/movies/{movie_id}/note"
     for note, expected in [("bad\x00note", "not allowed"), ("n" * 2001, "at most")]:
         response = post(logged_in, path, {"note": note}, follow_redirects=True)
@@ -59,9 +69,8 @@ def test_notes_refuse_nul_and_excess_but_keep_line_breaks(app, logged_in, user):
     note = "line one\r\nline two\tend" + "n" * 1975
     response = post(logged_in, path, {"note": note}, follow_redirects=True)
     assert "Note saved." in flash_text(response)
-    with app.app_context():
-        # Browsers send CRLF; it is kept as one line break.
-        assert db.session.get(Movie, movie_id).note == note.replace("\r\n", "\n")
+    # Browsers send CRLF; it is kept as one line break.
+    assert get_movie(app, movie_id).note == note.replace("\r\n", "\n")
 
 
 @pytest.mark.parametrize(
@@ -91,15 +100,17 @@ def test_the_longest_address_fits_once_lowered(app, auth):
 @pytest.mark.parametrize(
     "email", ["ann\x00@example.com", "a" * 300 + "@example.com", GROWING_EMAIL]
 )
-def test_bad_emails_at_login_get_the_usual_answer(client, auth, user, email):
+def test_bad_emails_at_login_get_the_usual_answer(client, auth, user_id, email):
     response = auth.login(email=email, password=PASSWORD)
     assert response.status_code == 200
     assert ("error", "Invalid email or password.") in flashes(response)
 
 
 @pytest.mark.parametrize(
-    "path", ["/movies/0", "/movies/2147483648", "/movies/" + "9" * 40, "/movies/-1"]
+    "movie_id",
+    ["0", "99999", "2147483648", "9" * 20, "9" * 40, "-1", "abc"],
 )
-def test_ids_beyond_any_key_are_404(logged_in, path):
+def test_unknown_or_huge_ids_are_404(logged_in, movie_id):
+    path = f"/movies/{movie_id}"
     assert logged_in.get(path).status_code == 404
     assert post(logged_in, path + "/delete").status_code == 404

@@ -3,7 +3,7 @@
 import pytest
 
 from flicklist.security import is_safe_next
-from tests.conftest import PASSWORD, AuthActions, create_movie, csrf_token, post
+from tests.helpers import PASSWORD, AuthActions, create_movie, csrf_token, post
 
 UNSAFE = [
     "//evil.example",
@@ -72,7 +72,7 @@ def login_with_next(app, target: str, where: str):
 
 
 @pytest.mark.parametrize("where", ["query", "form"])
-def test_login_goes_home_for_every_unsafe_next(app, user, where):
+def test_login_goes_home_for_every_unsafe_next(app, user_id, where):
     for target in UNSAFE:
         response = login_with_next(app, target, where)
         assert response.status_code == 303, repr(target)
@@ -80,13 +80,13 @@ def test_login_goes_home_for_every_unsafe_next(app, user, where):
 
 
 @pytest.mark.parametrize("where", ["query", "form"])
-def test_login_follows_every_safe_next(app, user, where):
+def test_login_follows_every_safe_next(app, user_id, where):
     for target in SAFE:
         response = login_with_next(app, target, where)
         assert response.headers["Location"] == target, repr(target)
 
 
-def test_a_logged_in_visitor_logging_in_again_is_never_sent_away(app, user):
+def test_a_logged_in_visitor_logging_in_again_is_never_sent_away(app, user_id):
     client = app.test_client()
     auth = AuthActions(client)
     auth.login()
@@ -104,8 +104,8 @@ def test_a_logged_in_visitor_logging_in_again_is_never_sent_away(app, user):
         assert response.headers["Location"] == "/", repr(target)
 
 
-def test_movie_actions_return_only_to_a_safe_next(app, logged_in, user):
-    movie_id = create_movie(app, user, "Alien", 1979)
+def test_movie_actions_return_only_to_a_safe_next(app, logged_in, user_id):
+    movie_id = create_movie(app, user_id, "Alien", 1979)
     for target in UNSAFE:
         response = post(logged_in, f"/movies/{movie_id}/unwatched", {"next": target})
         assert response.status_code == 303, repr(target)

@@ -15,7 +15,7 @@ from config import Config, ProductionConfig
 from flicklist.auth.passwords import hash_password
 from flicklist.extensions import db
 from flicklist.models import User
-from tests.conftest import (
+from tests.helpers import (
     PASSWORD,
     AuthActions,
     create_user,
@@ -23,16 +23,10 @@ from tests.conftest import (
     flash_text,
     make_app,
     post,
+    stored_hash,
 )
 
 OWASP_MEMORY_KIB = 19 * 1024
-
-
-def stored_hash(app, email: str = "ann@example.com") -> str:
-    with app.app_context():
-        return db.session.scalar(
-            sa.select(User.password_hash).where(User.email == email)
-        )
 
 
 def test_production_parameters_meet_owasp_minimum(tmp_path):
@@ -52,7 +46,7 @@ def test_production_parameters_meet_owasp_minimum(tmp_path):
     assert parameters.memory_cost >= OWASP_MEMORY_KIB and parameters.time_cost >= 2
 
 
-def test_an_older_hash_is_upgraded_at_the_next_login(app, client, auth, user):
+def test_an_older_hash_is_upgraded_at_the_next_login(app, client, auth, user_id):
     old = stored_hash(app)
     assert extract_parameters(old).time_cost == 1
     app.config.update(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST_KIB=128)
@@ -144,8 +138,8 @@ def test_unknown_email_and_wrong_password_take_the_same_time(database_url, tmp_p
         database_url,
         ARGON2_TIME_COST=Config.ARGON2_TIME_COST,
         ARGON2_MEMORY_COST_KIB=Config.ARGON2_MEMORY_COST_KIB,
+        instance_path=tmp_path / "instance",
     )
-    app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         real_hash = hash_password(PASSWORD)
     create_user(app, "ann@example.com", real_hash)
@@ -210,9 +204,11 @@ def slow_hash_app(sqlite_template, tmp_path):
     shutil.copy(sqlite_template, path)
     # About a quarter of a second a hash: far longer than the probe's 0.1 s wait.
     app = make_app(
-        f"sqlite:///{path}", ARGON2_TIME_COST=4, ARGON2_MEMORY_COST_KIB=32 * 1024
+        f"sqlite:///{path}",
+        instance_path=tmp_path / "instance",
+        ARGON2_TIME_COST=4,
+        ARGON2_MEMORY_COST_KIB=32 * 1024,
     )
-    app.instance_path = str(tmp_path / "instance")
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -5,9 +5,15 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import User
-from tests.conftest import PASSWORD, create_user, csrf_token, make_app, post
-from tests.security_support import PORTS
-from tests.servers import free_port
+from tests.helpers import (
+    PASSWORD,
+    create_user,
+    csrf_token,
+    make_app,
+    post,
+    stored_hash,
+)
+from tests.servers import PORTS, free_port
 
 
 @pytest.fixture
@@ -20,8 +26,8 @@ def limited_app(database_url, tmp_path):
         REGISTER_RATE_LIMIT="2 per minute",
         ACCOUNT_RATE_LIMIT="2 per minute",
         PROXY_FIX_HOPS=1,
+        instance_path=tmp_path / "instance",
     )
-    app.instance_path = str(tmp_path / "instance")
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -137,8 +143,7 @@ def test_account_forms_are_limited_per_user(limited_app, password_hash):
         assert response.status_code == 303
     headers = proxied("198.51.100.50")
     assert_429_page(post(client, "/account/delete", {"password": "x"}, headers=headers))
-    with limited_app.app_context():
-        assert db.session.scalar(sa.select(User.password_hash)) == password_hash
+    assert stored_hash(limited_app) == password_hash
 
 
 def test_an_unreachable_redis_falls_back_to_memory_not_to_500(database_url):

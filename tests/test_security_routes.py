@@ -2,6 +2,7 @@
 
 The rules are read from the app, so a route added later without the login wall or
 without the ownership check fails here. Public routes are the contract's list.
+Ownership and the login wall are tested here, and only here.
 """
 
 import itertools
@@ -11,8 +12,15 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
-from tests.conftest import AuthActions, create_user, csrf_token
-from tests.security_support import seed, snapshot
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    create_user,
+    csrf_token,
+    flash_text,
+    seed,
+    snapshot,
+)
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -22,6 +30,8 @@ PUBLIC_ENDPOINTS = {
     "public.favicon",
 }
 PUBLIC_PREFIXES = ("/share/",)
+# The contract's public pages: each answers 200 without a login.
+PUBLIC_PAGES = ["/login", "/register", "/healthz", "/static/style.css", "/favicon.ico"]
 OWNED_ARGUMENTS = ("movie_id", "viewing_id")
 OTHER_ARGUMENTS = {"filename": "style.css", "token": "no-such-token"}
 ANN_TITLE = "Ann's very private title"
@@ -101,7 +111,29 @@ def test_anonymous_visitors_meet_the_wall_except_on_public_routes(app, people):
         assert location.path == "/login", label
         if method == "GET":
             assert parse_qs(location.query)["next"] == [path], label
+        # The login page says why the visitor is there.
+        page = client.get(response.headers["Location"])
+        assert "log in" in flash_text(page).lower(), label
     assert snapshot(app, people["ann"]) == before
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_need_no_login(client, path):
+    with client.get(path) as response:
+        assert response.status_code == 200
+
+
+def test_after_logging_in_the_visitor_lands_where_they_were_going(client, user_id):
+    location = client.get("/watched?sort=title").headers["Location"]
+    response = client.post(
+        location,
+        data={
+            "csrf_token": csrf_token(client, location),
+            "email": "ann@example.com",
+            "password": PASSWORD,
+        },
+    )
+    assert response.headers["Location"] == "/watched?sort=title"
 
 
 def test_the_owner_reaches_every_route(app, people):
@@ -141,7 +173,10 @@ def test_another_user_gets_404_on_every_route_with_the_owners_ids(app, people):
             for name, owner in zip(owned, owners, strict=True):
                 values[name] = (ann_ids if owner == "ann" else bob_ids)[name]
             response = request(bob, method, path_for(app, rule, values))
-            assert response.status_code == 404, f"{method} {rule.rule} {owners}"
+            label = f"{method} {rule.rule} {owners}"
+            assert response.status_code == 404, label
+            body = response.get_data(as_text=True)
+            assert ANN_TITLE not in body and "ann@example.com" not in body, label
             checked += 1
     assert checked >= 8
     assert snapshot(app, people["ann"]) == before

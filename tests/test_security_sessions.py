@@ -6,12 +6,20 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig
-from flicklist import create_app
 from flicklist.extensions import db
 from flicklist.models import UserSession
 from flicklist.security import token_digest
-from tests.conftest import PASSWORD, AuthActions, create_user, flash_text, post
-from tests.security_support import https_login, https_post, make_production_app
+from tests.helpers import (
+    PASSWORD,
+    AuthActions,
+    create_user,
+    flash_text,
+    https_login,
+    https_post,
+    make_app,
+    make_production_app,
+    post,
+)
 
 SESSION_COOKIE = TestConfig.SESSION_COOKIE_NAME
 REMEMBER_COOKIE = TestConfig.REMEMBER_COOKIE_NAME
@@ -43,7 +51,7 @@ def replay(app, **cookies: str):
     return client
 
 
-def test_login_starts_a_new_session_and_drops_earlier_data(app, client, auth, user):
+def test_login_starts_a_new_session_and_drops_earlier_data(app, client, auth, user_id):
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
     before = client.get_cookie(SESSION_COOKIE).value
@@ -64,7 +72,7 @@ def test_login_starts_a_new_session_and_drops_earlier_data(app, client, auth, us
         assert session["_user_id"] != token
 
 
-def test_session_cookie_replayed_after_logout_is_refused(app, client, auth, user):
+def test_session_cookie_replayed_after_logout_is_refused(app, client, auth, user_id):
     auth.login()
     saved = client.get_cookie(SESSION_COOKIE).value
     assert is_logged_in(replay(app, **{SESSION_COOKIE: saved}))
@@ -73,7 +81,9 @@ def test_session_cookie_replayed_after_logout_is_refused(app, client, auth, user
     assert session_rows(app) == []
 
 
-def test_remember_me_cookie_replayed_after_logout_is_refused(app, client, auth, user):
+def test_remember_me_cookie_replayed_after_logout_is_refused(
+    app, client, auth, user_id
+):
     auth.login(remember=True)
     saved = client.get_cookie(REMEMBER_COOKIE).value
     # Alone, the remember-me cookie logs a new browser in...
@@ -91,7 +101,7 @@ def test_remember_me_cookie_replayed_after_logout_is_refused(app, client, auth, 
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
 
 
-def test_deleting_the_account_ends_every_session(app, auth, user):
+def test_deleting_the_account_ends_every_session(app, auth, user_id):
     other = app.test_client()
     AuthActions(other).login(remember=True)
     saved = {
@@ -106,7 +116,7 @@ def test_deleting_the_account_ends_every_session(app, auth, user):
     assert not is_logged_in(replay(app, **saved))
 
 
-def test_password_change_ends_remembered_logins_elsewhere(app, auth, user):
+def test_password_change_ends_remembered_logins_elsewhere(app, auth, user_id):
     other = app.test_client()
     AuthActions(other).login(remember=True)
     saved = other.get_cookie(REMEMBER_COOKIE).value
@@ -125,7 +135,7 @@ def test_password_change_ends_remembered_logins_elsewhere(app, auth, user):
     assert is_logged_in(auth.client)
 
 
-def test_idle_timeout_ends_the_session(app, client, auth, user):
+def test_idle_timeout_ends_the_session(app, client, auth, user_id):
     auth.login()
     idle = app.config["SESSION_IDLE_TIMEOUT"]
     shift_session(app, last_seen_at=-(idle - timedelta(minutes=1)))
@@ -137,7 +147,7 @@ def test_idle_timeout_ends_the_session(app, client, auth, user):
     assert session_rows(app) == []
 
 
-def test_absolute_timeout_ends_even_an_active_session(app, client, auth, user):
+def test_absolute_timeout_ends_even_an_active_session(app, client, auth, user_id):
     auth.login()
     [record] = session_rows(app)
     assert (
@@ -150,7 +160,7 @@ def test_absolute_timeout_ends_even_an_active_session(app, client, auth, user):
     assert session_rows(app) == []
 
 
-def test_remember_me_is_bounded_to_its_duration(app, client, auth, user):
+def test_remember_me_is_bounded_to_its_duration(app, client, auth, user_id):
     auth.login(remember=True)
     [record] = session_rows(app)
     duration = app.config["REMEMBER_COOKIE_DURATION"]
@@ -165,7 +175,7 @@ def test_timeouts_are_settings_in_seconds(monkeypatch, tmp_path):
     monkeypatch.setenv("FLASK_SESSION_IDLE_TIMEOUT", "600")
     monkeypatch.setenv("FLASK_SESSION_ABSOLUTE_TIMEOUT", "3600")
     monkeypatch.setenv("FLASK_REMEMBER_COOKIE_DURATION", "86400")
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = make_app("sqlite://", instance_path=tmp_path / "instance")
     assert app.config["SESSION_IDLE_TIMEOUT"] == timedelta(minutes=10)
     assert app.config["SESSION_ABSOLUTE_TIMEOUT"] == timedelta(hours=1)
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=1)
@@ -173,8 +183,7 @@ def test_timeouts_are_settings_in_seconds(monkeypatch, tmp_path):
 
 @pytest.fixture
 def production_app(database_url, tmp_path):
-    app = make_production_app(database_url)
-    app.instance_path = str(tmp_path / "instance")
+    app = make_production_app(database_url, instance_path=tmp_path / "instance")
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -207,13 +216,13 @@ def test_production_cookies_are_secure_host_only_and_http_only(
     assert "Secure" in cleared and "Max-Age=0" in cleared
 
 
-def test_development_cookies_are_http_only_and_lax(client, auth, user):
+def test_development_cookies_are_http_only_and_lax(client, auth, user_id):
     response = auth.login(remember=True)
     for header in response.headers.getlist("Set-Cookie"):
         assert "HttpOnly" in header and "SameSite=Lax" in header
 
 
-def test_signing_out_the_other_sessions_asks_for_the_password(app, auth, user):
+def test_signing_out_the_other_sessions_asks_for_the_password(app, auth, user_id):
     other = app.test_client()
     AuthActions(other).login(remember=True)
     auth.login()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flicklist.account.sharing import create_share_link as replace_share_link
 from flicklist.extensions import db
 from flicklist.models import ShareLink, User
-from tests.conftest import create_movie, create_user, flash_text, make_app, post
+from tests.helpers import create_movie, create_user, flash_text, make_app, post
 
 NOTE = "Private thoughts: the ending <b>wrecked</b> me"
 SHARE_URL = re.compile(r'id="share-url"[^>]* value="([^"]+)"')
@@ -37,10 +37,10 @@ def create_link(client, include_watchlist: bool = False) -> str:
 
 
 @pytest.fixture
-def owner_movies(app, logged_in, user) -> dict[str, int]:
+def owner_movies(app, logged_in, user_id) -> dict[str, int]:
     """Ann's list: Alien watched twice, dated, rated and noted; Heat still to watch."""
-    alien = create_movie(app, user, "Alien", 1979)
-    heat = create_movie(app, user, "Heat", 1995)
+    alien = create_movie(app, user_id, "Alien", 1979)
+    heat = create_movie(app, user_id, "Heat", 1995)
     post(logged_in, f"/movies/{alien}/watched", {"date": "2020-05-01"})
     post(logged_in, f"/movies/{alien}/watched", {"date": "2023-02-03"})
     post(logged_in, f"/movies/{alien}/rating", {"rating": "4.5"})
@@ -91,16 +91,16 @@ def test_watchlist_only_when_the_owner_includes_it(app, logged_in, owner_movies)
     assert "To watch" not in response.get_data(as_text=True)
 
 
-def test_titles_are_shown_escaped(app, logged_in, user):
+def test_titles_are_shown_escaped(app, logged_in, user_id):
     title = '<script>alert("x")</script>'
-    movie_id = create_movie(app, user, title)
+    movie_id = create_movie(app, user_id, title)
     post(logged_in, f"/movies/{movie_id}/watched", {})
     html = app.test_client().get(create_link(logged_in)).get_data(as_text=True)
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
-def test_the_link_is_shown_once_and_stored_only_as_a_digest(app, logged_in, user):
+def test_the_link_is_shown_once_and_stored_only_as_a_digest(app, logged_in, user_id):
     path = create_link(logged_in)
     token = path.removeprefix("/share/")
     assert len(token) >= 43  # 32 random bytes: 256 bits
@@ -153,7 +153,7 @@ def test_unknown_tokens_are_404_not_the_login_page(client, token):
     assert response.status_code == 404
 
 
-def test_anonymous_cannot_create_or_revoke(app, client, user):
+def test_anonymous_cannot_create_or_revoke(app, client, user_id):
     for path in ("/account/share", "/account/share/delete"):
         response = post(client, path, {"include_watchlist": "y"})
         assert response.status_code == 302
@@ -169,18 +169,16 @@ def test_creating_a_link_needs_the_csrf_token(app, logged_in):
         assert db.session.scalar(sa.select(ShareLink)) is None
 
 
-def test_shared_lists_are_paged_fifty_at_a_time(app, logged_in, user):
+def test_shared_lists_are_paged_fifty_at_a_time(app, logged_in, user_id):
     for number in range(51):
         create_movie(
             app,
-            user,
+            user_id,
             f"Seen {number:02}",
-            watched=True,
-            viewing_count=1,
-            last_watched_on=date(2020, 1, 1 + number % 28),
+            viewings=[date(2020, 1, 1 + number % 28)],
         )
     for number in range(3):
-        create_movie(app, user, f"Wanted {number}")
+        create_movie(app, user_id, f"Wanted {number}")
     path = create_link(logged_in, include_watchlist=True)
     anonymous = app.test_client()
     first = anonymous.get(path)
@@ -196,14 +194,18 @@ def test_shared_lists_are_paged_fifty_at_a_time(app, logged_in, user):
 
 def test_other_users_movies_never_appear(app, logged_in, owner_movies, password_hash):
     bob = create_user(app, "bob@example.com", password_hash)
-    create_movie(app, bob, "Bob's film", watched=True, viewing_count=1)
+    create_movie(app, bob, "Bob's film", viewings=[None])
     html = app.test_client().get(create_link(logged_in)).get_data(as_text=True)
     assert "Bob" not in html
 
 
 def test_share_page_is_rate_limited_per_client_address(database_url, tmp_path):
-    app = make_app(database_url, RATELIMIT_ENABLED=True, SHARE_RATE_LIMIT="3/minute")
-    app.instance_path = str(tmp_path / "instance")
+    app = make_app(
+        database_url,
+        instance_path=tmp_path / "instance",
+        RATELIMIT_ENABLED=True,
+        SHARE_RATE_LIMIT="3/minute",
+    )
     with app.app_context():
         user = User(email="ann@example.com", password_hash="x")
         db.session.add(user)

@@ -6,7 +6,7 @@ from datetime import date
 from flicklist.stats.charts import bar_chart, nice_ceiling
 from flicklist.stats.queries import month_starts
 from flicklist.timeutil import today
-from tests.conftest import create_movie, create_user, post
+from tests.helpers import create_movie, create_user, post
 
 
 def table_rows(html: str, caption: str) -> list[tuple[str, str]]:
@@ -26,11 +26,11 @@ def test_empty_stats(logged_in):
     assert len(table_rows(html, "Watched per month")) == 12
 
 
-def test_counts_average_and_histogram(app, logged_in, user, password_hash):
-    create_movie(app, user, "To watch", 2000)
-    create_movie(app, user, "Put back but rated", 2000, rating_halves=2)
+def test_counts_average_and_histogram(app, logged_in, user_id, password_hash):
+    create_movie(app, user_id, "To watch", 2000)
+    create_movie(app, user_id, "Put back but rated", 2000, rating_halves=2)
     for title, rating in [("A", "4.5"), ("B", "4.5"), ("C", "1"), ("D", "")]:
-        movie_id = create_movie(app, user, title, 2001)
+        movie_id = create_movie(app, user_id, title, 2001)
         post(logged_in, f"/movies/{movie_id}/watched")
         if rating:
             post(logged_in, f"/movies/{movie_id}/rating", {"rating": rating})
@@ -60,11 +60,11 @@ def test_counts_average_and_histogram(app, logged_in, user, password_hash):
     assert len(re.findall(r'<rect class="chart-bar"', html)) == 10 + 12
 
 
-def test_watched_per_month_over_the_last_twelve_months(app, logged_in, user):
+def test_watched_per_month_over_the_last_twelve_months(app, logged_in, user_id):
     this_month = today().replace(day=1)
     months = month_starts(today())
-    movie_id = create_movie(app, user, "Rewatched", 2000)
-    other_id = create_movie(app, user, "Seen once", 2001)
+    movie_id = create_movie(app, user_id, "Rewatched", 2000)
+    other_id = create_movie(app, user_id, "Seen once", 2001)
     for watched_on in (this_month, this_month, months[0], date(2001, 1, 1)):
         post(logged_in, f"/movies/{movie_id}/watched", {"date": watched_on.isoformat()})
     post(logged_in, f"/movies/{other_id}/watched", {"date": this_month.isoformat()})
@@ -76,8 +76,8 @@ def test_watched_per_month_over_the_last_twelve_months(app, logged_in, user):
     assert sum(int(count) for _, count in rows) == 3  # 2001 is too long ago
 
 
-def test_the_charts_carry_no_inline_styles(logged_in, app, user):
-    create_movie(app, user, "A", 2000, rating_halves=7, watched=True, viewing_count=1)
+def test_the_charts_carry_no_inline_styles(logged_in, app, user_id):
+    create_movie(app, user_id, "A", 2000, viewings=[None], rating_halves=7)
     html = logged_in.get("/stats").get_data(as_text=True)
     assert "style=" not in html
     assert "<style" not in html

@@ -3,11 +3,8 @@
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.e2e.helpers import ARTIFACTS, CHROMIUM, skip_or_fail
+from tests.e2e.helpers import ARTIFACTS, CHROMIUM
+from tests.servers import free_port, require, wait_until_up
 
 expect.set_options(timeout=5_000)
 
@@ -35,8 +33,7 @@ def _fresh_failure_artifacts() -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Debian's Chromium, never a browser downloaded by `playwright install`."""
-    if not CHROMIUM.exists():
-        skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     return {
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
@@ -54,26 +51,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the app server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the app server did not answer:\n{log.read_text()}")
 
 
 @contextmanager
@@ -104,7 +81,7 @@ def app_server(folder: Path, **settings: str) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, server, log)
+        wait_until_up(f"{url}/healthz", server, log)
         yield url
     finally:
         server.terminate()

@@ -5,22 +5,15 @@ import re
 import time
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Locator, Page, expect
+
+from tests.helpers import PASSWORD
+from tests.servers import require
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PASSWORD = "correct horse battery"
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip locally; in CI a missing browser tool is a failure, never a quiet skip."""
-    if IN_CI:
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def unique_email(label: str) -> str:
@@ -73,8 +66,9 @@ def route_exists(page: Page, path: str) -> bool:
 
 
 def need_route(page: Page, path: str) -> None:
-    if not route_exists(page, path):
-        skip_or_fail(f"{path} answers 404 (its feature is not merged yet)")
+    require(
+        route_exists(page, path), f"{path} answers 404 (its feature is not merged yet)"
+    )
 
 
 def add_movie(page: Page, title: str, year: int | str | None = None) -> None:

@@ -12,9 +12,9 @@ from tests.e2e.helpers import (
     make_share_link,
     register,
     route_exists,
-    skip_or_fail,
     unique_email,
 )
+from tests.servers import require
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
@@ -22,8 +22,9 @@ BLOCKING = {"serious", "critical"}
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    if not AXE_JS.exists():
-        skip_or_fail(f"no {AXE_JS.relative_to(AXE_JS.parents[2])}: run `make axe`")
+    require(
+        AXE_JS.exists(), f"no {AXE_JS.relative_to(AXE_JS.parents[2])}: run `make axe`"
+    )
     return AXE_JS.read_text()
 
 

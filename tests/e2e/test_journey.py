@@ -15,12 +15,13 @@ from tests.e2e.helpers import (
     listed_titles,
     log_in,
     movie_button,
+    need_route,
     rate,
     register,
     route_exists,
-    skip_or_fail,
     unique_email,
 )
+from tests.servers import require
 
 NEW_PASSWORD = "a much longer passphrase"
 EXPORT_HEADER = ["Title", "Year", "Watched", "WatchedDate", "Rating", "Added"]
@@ -232,16 +233,14 @@ def test_the_whole_journey(page: Page, new_context, tmp_path) -> None:
         import_and_export(page, tmp_path)
     change_password_elsewhere_logged_out(page, new_context(), email)
     delete_account(page, email)
-    if pending:
-        skip_or_fail(f"import/export not checked: {', '.join(pending)} answer 404")
+    require(not pending, f"import/export not checked: {', '.join(pending)} answer 404")
 
 
 def test_a_share_link_shows_watched_movies_to_anyone(page: Page, new_context) -> None:
     """The share link belongs to another issue: checked once its route exists."""
     email = unique_email("share")
     register(page, email)
-    if not route_exists(page, "/account/share"):
-        skip_or_fail("/account/share answers 404 (its feature is not merged yet)")
+    need_route(page, "/account/share")
     add_movie(page, "Stalker", 1979)
     movie_button(page, "Watched", "Stalker").click()
     page.goto("/watched")
