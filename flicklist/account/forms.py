@@ -33,7 +33,7 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class EndSessionsForm(FlaskForm):
+class SignOutOthersForm(FlaskForm):
     """Signing out the other sessions asks for the password again (ASVS 7.5.2)."""
 
     confirm_password = PasswordField(

@@ -10,8 +10,8 @@ from flicklist.account import sharing
 from flicklist.account.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
-    EndSessionsForm,
     ShareForm,
+    SignOutOthersForm,
 )
 from flicklist.auth import logins
 from flicklist.auth.logins import current_password_matches
@@ -56,7 +56,7 @@ def index():
         password_form=ChangePasswordForm(),
         delete_form=DeleteAccountForm(),
         share_form=ShareForm(),
-        sessions_form=EndSessionsForm(),
+        sessions_form=SignOutOthersForm(),
         sessions=logins.active_sessions(user),
         current_session_id=user.current_session.id,
         share_link=user.share_link,
@@ -86,7 +86,7 @@ def change_password():
 @bp.post("/sessions/others/delete")
 @password_forms_limit
 def sign_out_other_sessions():
-    form = EndSessionsForm()
+    form = SignOutOthersForm()
     if not form.validate_on_submit():
         flash_errors(form)
     elif not current_password_matches(form.confirm_password.data):
