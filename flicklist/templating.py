@@ -16,8 +16,9 @@ LIST_PARAMETERS = ("q", "sort", "page")
 def page_url(**changes: object) -> str:
     """The current list page's URL with some of q, sort and page changed.
 
-    Other parameters are dropped: a list page depends on these three only, which
-    lets list_cache keep it.
+    Other parameters are dropped. It reads the request, so it is only for pages that
+    are not kept for reuse (the shared list); a kept list page gets its links from
+    its cache key instead (movies.views.list_view passes `page_link` to the pager).
     """
     args = {
         key: value

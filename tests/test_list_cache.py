@@ -212,3 +212,50 @@ def test_an_account_that_gets_a_deleted_accounts_id_never_sees_its_pages(
         assert "carol@example.com" not in html or email == "carol@example.com"
         assert "Carol&#39;s" not in html or email == "carol@example.com"
         post(client, "/account/delete", {"password": "correct horse battery"})
+
+
+CSRF_VALUE = re.compile(r'(name="csrf_token" value=")[^"]+"')
+# Requests that ask for the same list page (same key), spelled differently: the
+# default sort or first page written out, extra parameters, untrimmed search text.
+SAME_PAGE = [
+    ("/", "/?page=1&sort=added&utm_source=mail"),
+    ("/", "/?utm_source=mail"),
+    ("/?page=2", "/?page=2&sort=added&next=%2Fstats&utm_source=mail"),
+    ("/watched?q=alien", "/watched?q=%20alien%20&sort=watched&page=1&ref=x"),
+]
+
+
+def fresh_page(app, client, path: str) -> str:
+    """The page for `path` rendered now, with the session's CSRF token blanked."""
+    with app.app_context():
+        list_cache().entries.clear()
+    return served_page(client, path)
+
+
+def served_page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return CSRF_VALUE.sub(r'\1"', response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("plain", "dressed"), SAME_PAGE)
+def test_a_kept_page_holds_nothing_of_the_request_that_filled_it(
+    app, logged_in, user_id, plain, dressed
+):
+    """Whoever fills an entry, a later request gets the page it would get alone."""
+    app.config["MOVIES_PER_PAGE"] = 2
+    for n in range(5):
+        create_movie(app, user_id, f"Alien {n}", 1979 + n)
+        create_movie(app, user_id, f"Aliens {n}", 1986 + n, viewings=[None])
+    logged_in.get("/account")  # shows the login's flash, so list pages are kept
+    for first, second in ((dressed, plain), (plain, dressed)):
+        alone = fresh_page(app, logged_in, second)
+        fresh_page(app, logged_in, first)  # fills the entry
+        assert served_page(logged_in, second) == alone
+    page = fresh_page(app, logged_in, dressed)
+    traces = ("utm_source", "ref=x", "alien ", "+alien", "%2Fstats", "page=1&")
+    for trace in (*traces, "sort=added", "sort=watched", 'page=1"'):
+        assert trace not in page
+    # The import form and the rows' forms lead back to the canonical page.
+    hidden_next = re.findall(r'name="next" value="([^"]*)"', page)
+    assert hidden_next and set(hidden_next) == {plain}

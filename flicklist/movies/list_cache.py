@@ -3,15 +3,16 @@
 The database bumps `user.list_version` on every change to a user's movies (the
 triggers in flicklist/list_version.py), so a page keyed by it is never served stale,
 and only ever to its owner. What is not the owner's list stays out of an entry: the
-session's CSRF token is put in when the page is served, and a page with flash
-messages is never kept.
+session's CSRF token is put in when the page is served, a page with flash
+messages is never kept, and the page's links and return addresses are written from
+the key alone (list_view), never from the query string of the request that filled it.
 """
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
 from flicklist.extensions import db
@@ -74,9 +75,17 @@ def list_key(owner: User, *arguments: Hashable) -> tuple:
     A new value the template reads must be among `arguments`, or pages go stale.
     The owner's account is its id and creation time (SQLite gives a deleted
     account's id to the next one, whose list_version starts at 0 again), and today's
-    date is in the key because the add form's largest year depends on it.
+    date is in the key because the add form's largest year depends on it. The
+    script root (the WSGI server's SCRIPT_NAME) begins every URL on the page.
     """
-    return (owner.id, owner.created_at, owner.list_version, *arguments, today())
+    return (
+        owner.id,
+        owner.created_at,
+        owner.list_version,
+        *arguments,
+        today(),
+        request.script_root,
+    )
 
 
 def cached_list_page(key: tuple, render: Callable[[], str]) -> str:

@@ -86,9 +86,25 @@ def own_movie_or_404(movie_id: int) -> Movie:
 
 
 def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
-    """A list page, rendered once per list version and kept (see list_cache)."""
+    """A list page, rendered once per list version and kept (see list_cache).
+
+    Everything the page holds comes from the key: its own links and return
+    addresses are written from q, sort and page as list_arguments read them, never
+    from the request's query string (which may carry more, or say the same thing
+    another way).
+    """
     q, sort, number = list_arguments(sorts)
     user = current_user._get_current_object()
+    endpoint = request.endpoint
+
+    def list_url(page_number: int) -> str:
+        """This list's URL at another page: the default sort and page 1 left out."""
+        return url_for(
+            endpoint,
+            sort=None if sort == sorts[0] else sort,
+            q=q or None,
+            page=page_number if page_number > 1 else None,
+        )
 
     def render() -> str:
         page = list_page(
@@ -99,13 +115,6 @@ def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
             number=number,
             per_page=current_app.config["MOVIES_PER_PAGE"],
         )
-        # The rows' forms come back here: this page, without other parameters.
-        return_to = url_for(
-            request.endpoint,
-            q=q or None,
-            sort=None if sort == sorts[0] else sort,
-            page=number if number > 1 else None,
-        )
         return render_template(
             template,
             page=page,
@@ -113,7 +122,9 @@ def list_view(template: str, *, watched: bool, sorts: tuple[str, ...]):
             sort=sort,
             sorts=sorts,
             sort_labels=SORT_LABELS,
-            return_to=return_to,
+            page_link=list_url,
+            # The page's forms come back here: this page, without other parameters.
+            return_to=list_url(number),
             max_year=last_allowed_year(),
         )
 
