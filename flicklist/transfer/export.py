@@ -1,4 +1,7 @@
-"""Writing a user's movies as FlickList's CSV, a few hundred rows at a time."""
+"""Writing a user's movies as FlickList's CSV, a few hundred rows at a time.
+
+Every cell goes through escape_formula, so no spreadsheet takes one for a formula.
+"""
 
 import csv
 import io
@@ -13,6 +16,19 @@ from flicklist.rules import format_rating
 # The file's format is the writer's; parse.py reads what is written here.
 FLICKLIST_HEADER = ("Title", "Year", "Watched", "WatchedDate", "Rating", "Added")
 BATCH_SIZE = 500
+# A cell beginning with one of these is a formula (or becomes one) in a spreadsheet;
+# the apostrophe makes it text, and is itself escaped so the escape can be undone.
+FORMULA_STARTS = frozenset("=+-@\t\r'")
+
+
+def escape_formula(cell: str) -> str:
+    """The cell as written to a CSV: one more `'` in front of a formula's start."""
+    return "'" + cell if cell[:1] in FORMULA_STARTS else cell
+
+
+def unescape_formula(cell: str) -> str:
+    """escape_formula undone: one leading `'` removed where a formula start follows."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
 
 
 def export_query(user_id: int) -> sa.Select:
@@ -34,7 +50,7 @@ def export_query(user_id: int) -> sa.Select:
 
 
 def csv_row(movie) -> list[str]:
-    return [
+    cells = [
         movie.title,
         "" if movie.year is None else str(movie.year),
         "yes" if movie.watched else "no",
@@ -42,6 +58,7 @@ def csv_row(movie) -> list[str]:
         format_rating(movie.rating_halves),
         movie.added_at.date().isoformat(),
     ]
+    return [escape_formula(cell) for cell in cells]
 
 
 def export_lines(user_id: int) -> Iterator[str]:

@@ -19,7 +19,7 @@ from flicklist.rules import (
     viewing_date_allowed,
     year_allowed,
 )
-from flicklist.transfer.export import FLICKLIST_HEADER
+from flicklist.transfer.export import FLICKLIST_HEADER, unescape_formula
 
 # How much of a bad cell a rejection message quotes.
 QUOTED_MAX = 20
@@ -188,7 +188,7 @@ def record_from_flicklist(row: Row) -> Record:
         raise RowError(f"Watched is neither yes nor no ({watched[:QUOTED_MAX]})")
     return Record(
         line=0,
-        title=clean_title(row.get("Title")),
+        title=clean_title(unescape_formula(row.get("Title"))),
         year=clean_year(row.get("Year")),
         viewings=[clean_viewing_date(row.get("WatchedDate"))]
         if watched == "yes"
