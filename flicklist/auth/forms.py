@@ -1,7 +1,6 @@
 """The forms of logging in and registering, and the rules for a new password."""
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import (
@@ -12,6 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from flicklist.auth.emails import login_email, normalise_email
 from flicklist.auth.passwords import is_common_password
 from flicklist.extensions import db
 from flicklist.form_helpers import NoControlCharacters, strip_filter
@@ -22,15 +22,6 @@ ALREADY_REGISTERED = "That email is already registered. Log in instead."
 PASSWORD_LENGTH = f"Choose a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters."
 PASSWORDS_DIFFER = "The passwords do not match."
 INVALID_LOGIN = "Invalid email or password."
-
-
-def normalise_email(address: str) -> str:
-    """The stored form of an address: validated, then lower-cased entirely."""
-    # test_environment admits addresses at `.test` domains, which tests and staging use.
-    normalized = validate_email(
-        address, check_deliverability=False, test_environment=True
-    ).normalized
-    return normalized.lower()
 
 
 class NewPassword:
@@ -71,10 +62,10 @@ class RegisterForm(FlaskForm):
     )
 
     def validate_email(self, field) -> None:
-        try:
-            field.data = normalise_email(field.data)
-        except EmailNotValidError as error:
-            raise ValidationError("Enter a valid email address.") from error
+        normal = normalise_email(field.data)
+        if normal is None:
+            raise ValidationError("Enter a valid email address.")
+        field.data = normal
         taken = db.session.scalar(sa.select(User.id).where(User.email == field.data))
         if taken is not None:
             raise ValidationError(ALREADY_REGISTERED)
@@ -97,3 +88,11 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Remember me")
+
+    def validate_email(self, field) -> None:
+        """Compared the way registration stored it (flicklist/auth/emails.py).
+
+        An invalid address is not refused here: it matches no account, so the view
+        spends the same hash check on it and says INVALID_LOGIN like any other miss.
+        """
+        field.data = login_email(field.data)
