@@ -6,6 +6,7 @@ import re
 import time
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request
 
 logger = logging.getLogger("flicklist.request")
@@ -33,12 +34,14 @@ def logged_user_id() -> int | None:
     """The user id when this request loaded its user; never loads it just to log.
 
     Flask-Login keeps the loaded user in `g._login_user`; static files and failed
-    requests must not pay for (or fail on) a database query here.
+    requests must not pay for (or fail on) a database query here. The id comes
+    from the identity map, not the attribute: after a failed request's rollback
+    reading `user.id` would query the database again.
     """
-    user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return user.id
+    state = sa.inspect(g.get("_login_user"), raiseerr=False)
+    if state is None or not state.identity:
+        return None  # anonymous, or nobody loaded
+    return state.identity[0]
 
 
 def request_record(response: Response) -> dict:
