@@ -12,8 +12,22 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flicklist.extensions import db
-from tests.helpers import AuthActions, assert_site_error_page, csrf_token, make_app
-from tests.servers import PORTS, free_port
+from tests.helpers import (
+    AuthActions,
+    assert_site_error_page,
+    csrf_token,
+    make_app,
+    make_production_app,
+)
+from tests.servers import (
+    PORTS,
+    Browser,
+    Gunicorn,
+    app_environment,
+    free_port,
+    gunicorn_binary,
+    require,
+)
 
 SESSION_COOKIE = "flicklist_session"
 
@@ -85,3 +99,44 @@ def test_a_logged_in_user_gets_the_500_page_when_sqlite_is_locked(
     assert begins == ["BEGIN IMMEDIATE"], begins
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_gunicorn_answers_a_logged_in_user_with_the_500_page(
+    tmp_path, database_url, user_id
+):
+    """`gunicorn wsgi:app` on a PostgreSQL that refuses, and a browser whose login
+    cookie (same SECRET_KEY) was made while the database was up."""
+    require(gunicorn_binary(), "gunicorn is not installed")
+    env = app_environment(closed_postgresql_url())
+    cookie = login_cookie(database_url, env["SECRET_KEY"])
+    with Gunicorn(env, tmp_path / "gunicorn.log") as server:
+        browser = Browser(server.port)
+        browser.cookies[SESSION_COOKIE] = cookie
+        for path in ("/", "/account", "/no/such/page"):
+            response = browser.get(path)
+            expected = 404 if path == "/no/such/page" else 500
+            assert response.status == expected, (path, response.status)
+            assert f"Error {expected}" in response.text and "</html>" in response.text
+            assert "frame-ancestors" in response.headers["Content-Security-Policy"]
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "Log out" in response.text  # the session says who is logged in
+
+
+def login_cookie(database_url: str, secret_key: str) -> str:
+    """The session cookie of ann@example.com, logged in through the real form by
+    a production app holding the same secret key as the server."""
+    app = make_production_app(
+        database_url,
+        SECRET_KEY=secret_key,
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+    )
+    client = app.test_client()
+    # Over plain http, as the server below is reached (the test client would use
+    # PREFERRED_URL_SCHEME, https, whose strict CSRF check wants a Referer).
+    assert AuthActions(client).login(base_url="http://localhost").status_code == 303
+    with app.app_context():
+        db.engine.dispose()
+    return client.get_cookie(SESSION_COOKIE).value
