@@ -12,12 +12,16 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 
+from flicklist.extensions import db
 from flicklist.settings import SettingsError
 from tests.helpers import (
     HTTPS,
+    PASSWORD,
     assert_site_error_page,
     csrf_token,
     https_login,
@@ -31,6 +35,21 @@ EVIL = "evil.example"
 SHARE_URL = re.compile(r'id="share-url"[^>]*value="([^"]+)"')
 
 
+@pytest.fixture
+def build() -> Iterator:
+    """make_app or make_production_app, whose connections close after the test."""
+    apps: list[Flask] = []
+
+    def build(factory, database_url: str, **overrides) -> Flask:
+        apps.append(factory(database_url, **overrides))
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.mark.parametrize("path", ["/movies//1", "//watched"])
 def test_redirects_never_name_the_requests_host(app, path):
     """Werkzeug's own redirects (merged slashes, a stray trailing slash) were
@@ -42,8 +61,8 @@ def test_redirects_never_name_the_requests_host(app, path):
     assert not location.startswith("//")
 
 
-def test_redirects_behind_the_proxy_never_name_the_forwarded_host(database_url):
-    app = make_production_app(database_url)
+def test_redirects_behind_the_proxy_never_name_the_forwarded_host(build, database_url):
+    app = build(make_production_app, database_url)
     response = app.test_client().get(
         "/movies//1", base_url=HTTPS, headers={"X-Forwarded-Host": EVIL}
     )
@@ -53,10 +72,10 @@ def test_redirects_behind_the_proxy_never_name_the_forwarded_host(database_url):
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("path", ["/login", "/", "/no/such/page", "/healthz"])
-def test_a_foreign_host_gets_the_sites_400_page(database_url, method, path):
+def test_a_foreign_host_gets_the_sites_400_page(build, database_url, method, path):
     """With TRUSTED_HOSTS set, Flask builds no URL adapter for another host; the
     error page used to fail on url_for and answer a bare 500."""
-    app = make_app(database_url, TRUSTED_HOSTS=["films.example.org"])
+    app = build(make_app, database_url, TRUSTED_HOSTS=["films.example.org"])
     client = app.test_client()
     response = client.open(path, method=method, base_url=f"http://{EVIL}")
     assert_site_error_page(response, 400)
@@ -72,8 +91,8 @@ def test_a_foreign_host_gets_the_sites_400_page(database_url, method, path):
     assert trusted.status_code == 200
 
 
-def test_a_foreign_forwarded_host_gets_400_behind_the_proxy(database_url):
-    app = make_production_app(database_url, TRUSTED_HOSTS=["films.example.org"])
+def test_a_foreign_forwarded_host_gets_400_behind_the_proxy(build, database_url):
+    app = build(make_production_app, database_url, TRUSTED_HOSTS=["films.example.org"])
     client = app.test_client()
     response = client.get(
         "/login",
@@ -84,10 +103,10 @@ def test_a_foreign_forwarded_host_gets_400_behind_the_proxy(database_url):
 
 
 def test_trusted_hosts_may_be_given_as_names_separated_by_commas(
-    monkeypatch, database_url
+    build, monkeypatch, database_url
 ):
     monkeypatch.setenv("FLASK_TRUSTED_HOSTS", "films.example.org, www.example.org")
-    app = make_app(database_url)
+    app = build(make_app, database_url)
     assert app.config["TRUSTED_HOSTS"] == ["films.example.org", "www.example.org"]
     client = app.test_client()
     assert client.get("/login", base_url="http://www.example.org").status_code == 200
@@ -95,11 +114,13 @@ def test_trusted_hosts_may_be_given_as_names_separated_by_commas(
 
 
 def test_the_share_link_comes_from_base_url_not_the_forwarded_host(
-    database_url, user_id
+    build, database_url, user_id
 ):
     """Behind the proxy, X-Forwarded-Host made the share link; FLASK_BASE_URL
     names the site instead."""
-    app = make_production_app(database_url, BASE_URL="https://films.example.org/")
+    app = build(
+        make_production_app, database_url, BASE_URL="https://films.example.org/"
+    )
     client = app.test_client()
     assert https_login(client).status_code == 303
     token = https_token(client, "/account")
@@ -117,14 +138,14 @@ def test_the_share_link_comes_from_base_url_not_the_forwarded_host(
 
 
 def test_without_base_url_the_share_link_names_the_trusted_host(
-    database_url, user_id, auth
+    build, database_url, user_id
 ):
-    app = make_app(database_url, TRUSTED_HOSTS=["films.example.org"])
+    app = build(make_app, database_url, TRUSTED_HOSTS=["films.example.org"])
     client = app.test_client()
     site = "http://films.example.org"
     token = csrf_token(client, site + "/login")
     login = {"csrf_token": token, "email": "ann@example.com"}
-    login["password"] = "correct horse battery"
+    login["password"] = PASSWORD
     assert client.post("/login", data=login, base_url=site).status_code == 303
     token = csrf_token(client, site + "/account")
     client.post("/account/share", data={"csrf_token": token}, base_url=site)
