@@ -104,6 +104,23 @@ logconfig_dict = {
 }
 
 
+# Gunicorn drains at most 64 KiB of a body the app did not read (a 413 answered
+# from Content-Length alone, a 400 before the form was parsed) and otherwise
+# closes the connection after the answer, though the answer said keep-alive: the
+# client's next request on it is then reset. So a request with a larger body, or
+# a chunked one, ends its connection and its answer says `Connection: close`
+# (one new connection after an upload costs nothing).
+KEEP_ALIVE_BODY_MAX = 64 * 1024
+
+
+def pre_request(worker, req) -> None:
+    headers = dict(req.headers)  # names upper case
+    length = headers.get("CONTENT-LENGTH", "0")
+    chunked = "chunked" in headers.get("TRANSFER-ENCODING", "").lower()
+    if chunked or not length.isdigit() or int(length) > KEEP_ALIVE_BODY_MAX:
+        req.force_close()
+
+
 def post_fork(server, worker) -> None:
     """Each worker opens its own database connections, never the master's."""
     from flicklist.extensions import db
