@@ -63,6 +63,15 @@ class Config:
 
     # Proxy hops trusted for X-Forwarded-* (ProxyFix); 0 turns ProxyFix off.
     PROXY_FIX_HOPS = 0
+    # Host names the site answers to (FLASK_TRUSTED_HOSTS, a JSON list or names
+    # separated by commas); a request for any other gets 400. None accepts every
+    # Host: set it (or FLASK_BASE_URL) wherever clients can reach gunicorn without
+    # nginx, whose default server already refuses unknown names.
+    TRUSTED_HOSTS: list[str] | None = None
+    # Scheme and host (and path prefix) of links that leave the site, e.g. the share
+    # link: `https://films.example.org`. None builds them from the request's Host,
+    # which TRUSTED_HOSTS then vouches for.
+    BASE_URL: str | None = None
     HSTS_SECONDS = 365 * 24 * 3600
     MOVIES_PER_PAGE = 50
     UPGRADE_EMPTY_DATABASE = False

@@ -54,6 +54,8 @@ LOG_LEVEL = str(gunicorn_setting("LOG_LEVEL", "info")).upper()
 # The app's request log (flicklist/request_log.py, one JSON line per request with
 # the user id and no secrets) is the access log, on stdout; gunicorn's own access
 # lines would repeat it with query strings, so they are on only when asked for.
+# Every handler blanks secret tokens (share, reset, webhook, invite) out of what it
+# writes: gunicorn's access lines and "Error handling request" carry the URL.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -61,21 +63,25 @@ logconfig_dict = {
         "generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"},
         "message": {"format": "%(message)s"},
     },
+    "filters": {"redact_secrets": {"()": "flicklist.request_log.RedactSecrets"}},
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",
             "formatter": "generic",
             "stream": "ext://sys.stderr",
+            "filters": ["redact_secrets"],
         },
         "stdout": {
             "class": "logging.StreamHandler",
             "formatter": "generic",
             "stream": "ext://sys.stdout",
+            "filters": ["redact_secrets"],
         },
         "requests": {
             "class": "logging.StreamHandler",
             "formatter": "message",
             "stream": "ext://sys.stdout",
+            "filters": ["redact_secrets"],
         },
     },
     "root": {"level": LOG_LEVEL, "handlers": ["stderr"]},
@@ -96,6 +102,23 @@ logconfig_dict = {
         },
     },
 }
+
+
+# Gunicorn drains at most 64 KiB of a body the app did not read (a 413 answered
+# from Content-Length alone, a 400 before the form was parsed) and otherwise
+# closes the connection after the answer, though the answer said keep-alive: the
+# client's next request on it is then reset. So a request with a larger body, or
+# a chunked one, ends its connection and its answer says `Connection: close`
+# (one new connection after an upload costs nothing).
+KEEP_ALIVE_BODY_MAX = 64 * 1024
+
+
+def pre_request(worker, req) -> None:
+    headers = dict(req.headers)  # names upper case
+    length = headers.get("CONTENT-LENGTH", "0")
+    chunked = "chunked" in headers.get("TRANSFER-ENCODING", "").lower()
+    if chunked or not length.isdigit() or int(length) > KEEP_ALIVE_BODY_MAX:
+        req.force_close()
 
 
 def post_fork(server, worker) -> None:

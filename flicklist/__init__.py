@@ -12,7 +12,7 @@ from flicklist.converters import IdConverter
 from flicklist.database import configure_sqlite, register_empty_database_upgrade
 from flicklist.errors import register_error_handlers
 from flicklist.extensions import csrf, db, limiter, login_manager, migrate
-from flicklist.request_log import register_request_log
+from flicklist.request_log import FlickList, register_request_log
 from flicklist.security import register_security_headers
 from flicklist.settings import configure
 from flicklist.templating import register_template_helpers
@@ -27,7 +27,9 @@ def create_app(
     instance_path: str | None = None,
 ) -> Flask:
     """Build the app: settings from the class, the environment, then `overrides`."""
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = FlickList(
+        __name__, instance_path=instance_path, instance_relative_config=True
+    )
     configure(app, config_class, overrides)
     if app.config["PROXY_FIX_HOPS"]:
         hops = int(app.config["PROXY_FIX_HOPS"])

@@ -1,10 +1,19 @@
-"""The site's own pages for HTTP errors: never a stack trace."""
+"""The site's own pages for HTTP errors: never a stack trace, never the database.
 
-from flask import Flask, make_response, render_template, request
+An error page may be answering for a database that refuses connections or is
+locked, or for a request whose Host is not trusted (then Flask built no URL
+adapter), so it renders from what the request already holds: it never loads the
+user and builds only relative URLs.
+"""
+
+import sqlalchemy as sa
+from flask import Flask, g, make_response, render_template, request, session
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from flicklist.extensions import db
+from flicklist.extensions import db, login_manager
 from flicklist.security import is_safe_next
 
 TITLES = {
@@ -29,22 +38,66 @@ EXPLANATIONS = {
 
 
 def render_error(status: int, explanation: str | None = None, **context):
+    ensure_url_adapter()
     return (
         render_template(
             "errors/error.html",
             status=status,
             title=TITLES.get(status, "Error"),
             explanation=explanation or EXPLANATIONS.get(status, ""),
+            **navigation_without_database(),
             **context,
         ),
         status,
     )
 
 
+def navigation_without_database() -> dict:
+    """The navigation's user as far as this request already knows it.
+
+    Flask-Login's template context loads the user from the database when this
+    request has not yet; on an error page that may be what failed (or waits out
+    SQLite's busy timeout a second time), so the user counts as anonymous for the
+    rest of the request unless already loaded. A loaded user whose attributes the
+    rollback expired shows no email; a browser whose session says it is logged in
+    still gets the logged-in links and the logout button.
+    """
+    user = g.get("_login_user")
+    if user is None:
+        g._login_user = login_manager.anonymous_user()
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    usable = state is not None and "email" not in state.unloaded
+    return {
+        "nav_user": user if usable else None,
+        "nav_signed_in": usable or is_signed_in(),
+    }
+
+
+def is_signed_in() -> bool:
+    """The session cookie carries a login (Flask-Login's `_user_id`)."""
+    return "_user_id" in session
+
+
+def ensure_url_adapter() -> None:
+    """Paths for the page even when Flask could not bind one to the request.
+
+    With TRUSTED_HOSTS set, a request for another host has no URL adapter, and
+    `url_for` would fail; relative URLs need no host, so bind one to none.
+    """
+    ctx = request_ctx._get_current_object()
+    if ctx.url_adapter is None:
+        ctx.url_adapter = ctx.app.url_map.bind(
+            "localhost.invalid", script_name=request.root_path or "/"
+        )
+
+
 def same_site_referrer() -> str | None:
     """The page the failed form came from, when it is on this site."""
     referrer = request.referrer or ""
-    if not referrer.startswith(request.host_url):
+    try:
+        if not referrer.startswith(request.host_url):
+            return None
+    except SecurityError:  # an untrusted Host: nothing is this site
         return None
     path = "/" + referrer[len(request.host_url) :]
     return path if is_safe_next(path) else None
@@ -70,9 +123,12 @@ def handle_csrf_error(_error: CSRFError):
 
 
 def handle_server_error(_error: InternalServerError):
-    db.session.rollback()
-    # No user in the navigation: loading one may be what failed.
-    return render_error(500, nav_user=None)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        # The connection is gone: let the session drop it and answer anyway.
+        db.session.close()
+    return render_error(500)
 
 
 def register_error_handlers(app: Flask) -> None:

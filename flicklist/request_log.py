@@ -1,4 +1,5 @@
-"""One structured log line per request: method, path, status, duration and user id."""
+"""One structured log line per request (method, path, status, duration, user id),
+and no secret token in any log line."""
 
 import json
 import logging
@@ -6,13 +7,58 @@ import re
 import time
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request
 
 logger = logging.getLogger("flicklist.request")
 
 # Parts of a path that are secrets in themselves (share links): never logged.
 SECRET_VIEW_ARGS = ("token",)
+# The same secrets where no route names them: gunicorn's own lines (its access log
+# and "Error handling request" carry the request line), paths that matched no
+# route. Share and list links, reset links, webhook addresses, invite codes.
+SECRET_IN_URL = re.compile(
+    r"((?<!/account)/share/(?:list/)?|/password/reset/|/webhooks/|[?&]invite=)"
+    r"[^/?&#\s\"']+"
+)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def redact(text: str) -> str:
+    """The text with every secret part of a URL in it blanked out."""
+    return SECRET_IN_URL.sub(r"\1[redacted]", text)
+
+
+class RedactSecrets(logging.Filter):
+    """A logging filter that blanks secrets out of a record's message and traceback.
+
+    On a logger it sees what that logger logs; on a handler (gunicorn.conf.py puts
+    it on every one) it sees every line written there.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text, so the traceback is written redacted too.
+            record.exc_text = redact(FORMATTER.formatException(record.exc_info))
+        return True
+
+
+FORMATTER = logging.Formatter()
+REDACT_SECRETS = RedactSecrets()
+
+
+class FlickList(Flask):
+    """Flask, whose "Exception on <path>" line names the path as the request log
+    does: a failing /share/<token> must not write its token to the error log."""
+
+    def log_exception(self, exc_info) -> None:
+        self.logger.error(
+            f"Exception on {logged_path()} [{request.method}]", exc_info=exc_info
+        )
 
 
 def start_timer() -> None:
@@ -26,19 +72,21 @@ def logged_path() -> str:
         value = (request.view_args or {}).get(name)
         if value:
             path = path.replace(str(value), "[redacted]")
-    return path
+    return redact(path)
 
 
 def logged_user_id() -> int | None:
     """The user id when this request loaded its user; never loads it just to log.
 
     Flask-Login keeps the loaded user in `g._login_user`; static files and failed
-    requests must not pay for (or fail on) a database query here.
+    requests must not pay for (or fail on) a database query here. The id comes
+    from the identity map, not the attribute: after a failed request's rollback
+    reading `user.id` would query the database again.
     """
-    user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return user.id
+    state = sa.inspect(g.get("_login_user"), raiseerr=False)
+    if state is None or not state.identity:
+        return None  # anonymous, or nobody loaded
+    return state.identity[0]
 
 
 def request_record(response: Response) -> dict:
@@ -72,3 +120,8 @@ def register_request_log(app: Flask) -> None:
     # Registered before any other hook (see create_app), so the time counts them.
     app.before_request(start_timer)
     app.after_request(log_request)
+    # No secret in the app's own lines, nor in the development server's request
+    # lines (gunicorn's are filtered by gunicorn.conf.py). One filter object, so
+    # building many apps in one process adds it once.
+    app.logger.addFilter(REDACT_SECRETS)
+    logging.getLogger("werkzeug").addFilter(REDACT_SECRETS)

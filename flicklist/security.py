@@ -1,10 +1,13 @@
-"""Security helpers: response headers, safe return addresses, secret tokens."""
+"""Security helpers: response headers, safe return addresses and redirects, links
+that leave the site, secret tokens."""
 
 import hashlib
 import secrets
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from flask import Flask, Response, current_app, redirect, request
+from flask import Flask, Response, current_app, redirect, request, url_for
+from werkzeug.exceptions import SecurityError
+from werkzeug.wsgi import get_host
 
 # Longer than any browser sends for a return address worth keeping.
 NEXT_MAX = 2000
@@ -12,6 +15,8 @@ NEXT_MAX = 2000
 TOKEN_BYTES = 32
 # Longer than any token we hand out; anything longer is not worth hashing.
 TOKEN_MAX_LENGTH = 64
+# Responses a browser may keep: static files (versioned URLs) and the favicon.
+CACHEABLE_ENDPOINTS = frozenset({"static", "public.favicon"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -80,11 +85,51 @@ def set_security_headers(response: Response) -> Response:
             "Strict-Transport-Security",
             f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains",
         )
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
         # Pages may hold a user's data or a CSRF token: never kept by a cache.
         headers["Cache-Control"] = "no-store"
     return response
 
 
+def relative_redirect(response: Response) -> Response:
+    """after_request: a redirect to this site names no host.
+
+    Werkzeug builds its own redirects (`/movies//1` to `/movies/1`, a missing
+    trailing slash) as absolute URLs from the request's Host, which the client
+    chose: `Host: evil.example` would send the browser there. A path is enough.
+    """
+    location = response.headers.get("Location")
+    if not location:
+        return response
+    parts = urlsplit(location)
+    if not parts.netloc:
+        return response
+    try:
+        own_host = get_host(request.environ)
+    except SecurityError:
+        own_host = None
+    if parts.netloc == own_host:
+        # "/" + lstrip: never a "//host" path, which browsers read as a host.
+        path = "/" + parts.path.lstrip("/")
+        response.headers["Location"] = urlunsplit(
+            ("", "", path, parts.query, parts.fragment)
+        )
+    return response
+
+
+def site_url(endpoint: str, **values) -> str:
+    """A whole URL for a link that leaves the site (a share link, a mailed link).
+
+    From BASE_URL when it is set, never from the request's Host; otherwise from
+    the Host, which TRUSTED_HOSTS (when set) has already checked.
+    """
+    base_url = current_app.config.get("BASE_URL")
+    if base_url:
+        path = url_for(endpoint, **values)
+        return base_url + path.removeprefix(request.root_path)
+    return url_for(endpoint, **values, _external=True)
+
+
 def register_security_headers(app: Flask) -> None:
     app.after_request(set_security_headers)
+    app.after_request(relative_redirect)

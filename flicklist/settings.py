@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -63,6 +64,7 @@ def configure(app: Flask, config_class: type, overrides: Mapping | None) -> None
     configure_database_url(app)
     secure_cookie_names(app)
     normalise_durations(app)
+    normalise_site_address(app)
 
 
 def load_environment(app: Flask) -> None:
@@ -124,3 +126,22 @@ def normalise_durations(app: Flask) -> None:
         value = app.config[key]
         if not isinstance(value, timedelta):
             app.config[key] = timedelta(seconds=float(value))
+
+
+def normalise_site_address(app: Flask) -> None:
+    """TRUSTED_HOSTS as a list (the environment may give `a.example,b.example`);
+    BASE_URL checked and without its trailing slash."""
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
+    base_url = app.config.get("BASE_URL")
+    if not base_url:
+        app.config["BASE_URL"] = None
+        return
+    parts = urlsplit(str(base_url))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise SettingsError(
+            f"FLASK_BASE_URL must be the site's address, e.g. "
+            f"https://films.example.org, not {base_url!r}"
+        )
+    app.config["BASE_URL"] = str(base_url).rstrip("/")

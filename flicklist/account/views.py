@@ -18,6 +18,7 @@ from flicklist.auth.logins import current_password_matches
 from flicklist.extensions import client_address, config_limit, db, limiter
 from flicklist.form_helpers import flash_errors
 from flicklist.models import User
+from flicklist.security import site_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -135,7 +136,7 @@ def create_share_link():
         db.session.rollback()
         flash("The share link could not be created. Please try again.", "error")
         return back_to_account()
-    session[NEW_SHARE_URL] = url_for("public.shared_list", token=token, _external=True)
+    session[NEW_SHARE_URL] = site_url("public.shared_list", token=token)
     flash(
         "Your new share link is ready. Copy it now: it is shown only once.", "success"
     )
