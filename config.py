@@ -24,6 +24,9 @@ class Config:
 
     MAX_CONTENT_LENGTH = 2 * MIB
     IMPORT_MAX_CONTENT_LENGTH = 10 * MIB
+    # Ten megabytes of tiny rows are millions of them: a file with more rows than
+    # this is refused whole, before anything is written (see flicklist/transfer/).
+    IMPORT_MAX_ROWS = 100_000
     MAX_FORM_MEMORY_SIZE = 2 * MIB
 
     # Cookies: HttpOnly and SameSite everywhere; Secure (and __Host-) in production.
@@ -60,6 +63,8 @@ class Config:
     REGISTER_RATE_LIMIT = "120 per minute"
     ACCOUNT_RATE_LIMIT = "20 per minute"
     SHARE_RATE_LIMIT = "120 per minute"
+    # Per account: each import is real work for a worker and the database.
+    IMPORT_RATE_LIMIT = "30 per hour"
 
     # Proxy hops trusted for X-Forwarded-* (ProxyFix); 0 turns ProxyFix off.
     PROXY_FIX_HOPS = 0

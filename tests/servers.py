@@ -6,6 +6,7 @@ The one home of the server toolkit: free ports, waiting for a server to answer,
 
 import getpass
 import http.client
+import io
 import os
 import random
 import re
@@ -431,6 +432,31 @@ class Browser:
         token = self.csrf_token("/login")
         return self.post("/login", {"email": email, "password": password}, token)
 
+    def upload(self, content: bytes, filename: str, timeout: float = 60) -> Response:
+        """POST a file to /import as a browser's form does (multipart)."""
+        from werkzeug.datastructures import FileStorage
+        from werkzeug.test import encode_multipart
+
+        fields = {
+            "csrf_token": self.csrf_token("/"),
+            "file": FileStorage(io.BytesIO(content), filename, "file", "text/csv"),
+        }
+        boundary, body = encode_multipart(fields)
+        headers = {
+            "Host": f"127.0.0.1:{self.port}",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        }
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("POST", "/import", body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+        self.keep_cookies(response.headers.get_all("Set-Cookie") or [])
+        return Response(response.status, response.headers, text)
+
 
 @dataclass
 class Answer:
@@ -503,3 +529,17 @@ def count_rows(database_url: str, statement) -> int:
             return connection.scalar(statement)
     finally:
         engine.dispose()
+
+
+def worker_pids(master: subprocess.Popen) -> list[int]:
+    """The processes a gunicorn master forked (its workers)."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    return [int(pid) for pid in children.read_text().split()]
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory (VmRSS), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

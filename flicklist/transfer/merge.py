@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from flicklist.rules import title_key
 from flicklist.timeutil import utcnow
-from flicklist.transfer.parse import ImportFileError, ParsedFile, Record
+from flicklist.transfer.parse import (
+    REJECTED_KEPT,
+    ImportFileError,
+    Key,
+    ParsedFile,
+    Record,
+)
 
-Key = tuple[str, int | None]
 # The rejected rows an import's message names; the rest are counted.
-REJECTED_SHOWN = 5
+REJECTED_SHOWN = REJECTED_KEPT
+# Rows a bulk statement sends at once: the dicts of a 100,000-row file are never
+# all in memory together.
+BATCH_ROWS = 5000
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -32,6 +41,7 @@ class ImportResult:
     updated: int = 0
     not_films: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected_count: int = 0
 
     @property
     def changed(self) -> bool:
@@ -40,7 +50,12 @@ class ImportResult:
     @classmethod
     def of_file(cls, parsed: ParsedFile) -> ImportResult:
         """The counts a file brings before any movie is compared."""
-        return cls(not_films=parsed.not_films, rejected=parsed.rejected)
+        return cls(
+            duplicates=parsed.duplicates,
+            not_films=parsed.not_films,
+            rejected=parsed.rejected,
+            rejected_count=parsed.rejected_count,
+        )
 
     @property
     def skipped(self) -> int:
@@ -54,13 +69,13 @@ class ImportResult:
             f"{self.added} added, {self.skipped} skipped ({self.duplicates} "
             f"already on your list, {self.updated} of them updated; "
             f"{plural(self.not_films, 'not a film', 'not films')}), "
-            f"{len(self.rejected)} rejected"
+            f"{self.rejected_count} rejected"
         )
         if self.rejected:
             shown = [
                 f"line {line}: {why}" for line, why in self.rejected[:REJECTED_SHOWN]
             ]
-            more = len(self.rejected) - REJECTED_SHOWN
+            more = self.rejected_count - len(shown)
             if more > 0:
                 shown.append(f"and {plural(more, 'more row', 'more rows')}")
             text += f" ({'; '.join(shown)})"
@@ -69,7 +84,7 @@ class ImportResult:
 
 def nothing_to_import(parsed: ParsedFile) -> ImportFileError:
     """The error for a file none of whose rows is a movie to import."""
-    if not (parsed.not_films or parsed.rejected):
+    if not (parsed.not_films or parsed.rejected_count):
         return ImportFileError("has no movies in it")
     return ImportFileError(
         f"has nothing to import: {ImportResult.of_file(parsed).summary()}"
@@ -86,13 +101,25 @@ def watch_state(viewings: list[date | None]) -> dict:
     }
 
 
+UNWATCHED = MappingProxyType(watch_state([]))
+
+
 def insert_movies(rows: list[dict]) -> None:
     """Many new movies in bulk; every row holds every column.
 
     No RETURNING: SQLite then sends one INSERT a row, which is far slower than
     reading the new ids back with one query (existing_movies).
     """
-    if rows:
+    if not rows:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        # With RETURNING, SQLAlchemy sends 1,000 rows a statement ("insertmanyvalues");
+        # without, psycopg sends one INSERT a row, and the list_version trigger,
+        # once a statement, would update the user's row once a movie (minutes for
+        # 100,000 movies).
+        table = Movie.__table__
+        db.session.execute(sa.insert(table).returning(table.c.id), rows).all()
+    else:
         db.session.execute(sa.insert(Movie.__table__), rows)
 
 
@@ -106,39 +133,6 @@ def update_movies(rows: list[dict]) -> None:
     """Bulk update by primary key; every row holds the same columns."""
     if rows:
         db.session.execute(sa.update(Movie), rows)
-
-
-def record_key(record: Record) -> Key:
-    return title_key(record.title), record.year
-
-
-def fill(target: Record, other: Record) -> None:
-    """Give `target` what it lacks (rating, viewings, note) from `other`."""
-    if target.rating_halves is None:
-        target.rating_halves = other.rating_halves
-    if not target.viewings:
-        target.viewings = list(other.viewings)
-    if not target.note:
-        target.note = other.note
-
-
-def group_records(parsed: ParsedFile, result: ImportResult) -> dict[Key, Record]:
-    """One record per movie: diary rows add viewings, other repeats are duplicates."""
-    groups: dict[Key, Record] = {}
-    for record in parsed.records:
-        key = record_key(record)
-        first = groups.get(key)
-        if first is None:
-            groups[key] = record
-        elif parsed.kind == "letterboxd-diary":
-            # Rewatches: every row is a viewing; the latest rating and review win.
-            first.viewings.extend(record.viewings)
-            first.rating_halves = record.rating_halves or first.rating_halves
-            first.note = record.note or first.note
-        else:
-            result.duplicates += 1
-            fill(first, record)
-    return groups
 
 
 def existing_movies(user_id: int) -> dict[Key, Any]:
@@ -159,18 +153,20 @@ def existing_movies(user_id: int) -> dict[Key, Any]:
     return {(row.title_key, row.year): row for row in rows}
 
 
-def new_movie_row(user_id: int, record: Record, now: datetime) -> dict:
+def new_movie_row(user_id: int, key: Key, record: Record, now: datetime) -> dict:
+    """Every column of a new movie; `title_key` given, so no default runs a row."""
     added_at = (
         now if record.added_on is None else datetime.combine(record.added_on, time())
     )
     return {
         "user_id": user_id,
         "title": record.title,
+        "title_key": key[0],
         "year": record.year,
         "rating_halves": record.rating_halves,
         "note": record.note,
         "added_at": added_at,
-        **watch_state(record.viewings),
+        **(watch_state(record.viewings) if record.viewings else UNWATCHED),
     }
 
 
@@ -190,19 +186,33 @@ def viewing_rows(movie_id: int, viewings: list[date | None]) -> list[dict]:
     return [{"movie_id": movie_id, "watched_on": day} for day in viewings]
 
 
+def write_in_batches(write: Callable[[list[dict]], None], rows: Iterable[dict]) -> None:
+    """Hand rows to a bulk write BATCH_ROWS at a time."""
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH_ROWS:
+            write(batch)
+            batch = []
+    write(batch)
+
+
 def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
-    """Add the new movies and fill the existing ones, all in the current transaction."""
+    """Add the new movies and fill the existing ones, all in the current transaction.
+
+    Only writes are left to do here: the file was read and grouped before, so the
+    transaction (on SQLite, the write lock) lasts as long as the writing.
+    """
     result = ImportResult.of_file(parsed)
-    groups = group_records(parsed, result)
     existing = existing_movies(user_id)
     now = utcnow()
-    new_records: list[Record] = []
+    new: list[tuple[Key, Record]] = []
     updates: dict[str, list[dict]] = {}
-    viewings: list[dict] = []
-    for key, record in groups.items():
+    watched: list[tuple[int, list[date | None]]] = []
+    for key, record in parsed.movies.items():
         movie = existing.get(key)
         if movie is None:
-            new_records.append(record)
+            new.append((key, record))
             continue
         result.duplicates += 1
         gains = filled_row(movie, record)
@@ -214,14 +224,22 @@ def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
             {"id": movie.id, **gains}
         )
         if "watched" in gains:
-            viewings += viewing_rows(movie.id, record.viewings)
-    insert_movies([new_movie_row(user_id, record, now) for record in new_records])
-    result.added = len(new_records)
-    if any(record.viewings for record in new_records):
-        movies = existing_movies(user_id)
-        for record in new_records:
-            viewings += viewing_rows(movies[record_key(record)].id, record.viewings)
+            watched.append((movie.id, record.viewings))
+    del existing
+    write_in_batches(
+        insert_movies,
+        (new_movie_row(user_id, key, record, now) for key, record in new),
+    )
+    result.added = len(new)
     for rows in updates.values():
-        update_movies(rows)
-    insert_viewings(viewings)
+        write_in_batches(update_movies, rows)
+    if any(record.viewings for _, record in new):
+        ids = {key: row.id for key, row in existing_movies(user_id).items()}
+        watched += (
+            (ids[key], record.viewings) for key, record in new if record.viewings
+        )
+    write_in_batches(
+        insert_viewings,
+        (row for movie_id, days in watched for row in viewing_rows(movie_id, days)),
+    )
     return result

@@ -8,14 +8,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import BinaryIO
 
 from flicklist.rules import (
     CONTROL_CHARACTERS,
     LINE_BREAKS,
     NOTE_MAX,
     TITLE_MAX,
+    VIEWINGS_PER_MOVIE_MAX,
     has_control_characters,
     parse_rating,
+    title_key,
     viewing_date_allowed,
     year_allowed,
 )
@@ -23,6 +26,12 @@ from flicklist.transfer.export import FLICKLIST_HEADER, unescape_formula
 
 # How much of a bad cell a rejection message quotes.
 QUOTED_MAX = 20
+# The rejected rows a file keeps by line and reason (the flash names five); a file
+# of a million bad rows is counted, not kept.
+REJECTED_KEPT = 5
+# The text a file may be in, tried in this order.
+ENCODINGS = ("utf-8-sig", "cp1252")
+SNIFFED_BYTES = 8192
 # IMDb title types that are films; series, episodes, games and the rest are not.
 FILM_TYPES = frozenset(
     {
@@ -51,7 +60,7 @@ class NotAFilm(Exception):
     """The row is a series, an episode, a game: skipped, not rejected."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One movie as a file describes it, whatever the file's kind."""
 
@@ -64,26 +73,88 @@ class Record:
     added_on: date | None = None
 
 
-@dataclass
+Key = tuple[str, int | None]
+
+
+def record_key(record: Record) -> Key:
+    return title_key(record.title), record.year
+
+
+def fill(target: Record, other: Record) -> None:
+    """Give `target` what it lacks (rating, viewings, note) from `other`."""
+    if target.rating_halves is None:
+        target.rating_halves = other.rating_halves
+    if not target.viewings:
+        target.viewings = list(other.viewings)
+    if not target.note:
+        target.note = other.note
+
+
+@dataclass(slots=True)
 class ParsedFile:
+    """What a file brings: one record per movie, grouped as the rows are read (a
+    file of a million repeats holds one record), and the counts of the rest."""
+
     kind: str
-    records: list[Record]
-    not_films: int
-    rejected: list[tuple[int, str]]
+    movies: dict[Key, Record] = field(default_factory=dict)
+    rows: int = 0
+    duplicates: int = 0
+    not_films: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected_count: int = 0
+
+    @property
+    def records(self) -> list[Record]:
+        return list(self.movies.values())
+
+    def reject(self, line: int, why: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < REJECTED_KEPT:
+            self.rejected.append((line, why))
+
+    def add(self, record: Record) -> None:
+        """Diary rows add viewings to their movie; other repeats are duplicates."""
+        key = record_key(record)
+        first = self.movies.get(key)
+        if first is None:
+            self.movies[key] = record
+        elif self.kind == "letterboxd-diary":
+            if len(first.viewings) + len(record.viewings) > VIEWINGS_PER_MOVIE_MAX:
+                self.reject(
+                    record.line,
+                    f"more than {VIEWINGS_PER_MOVIE_MAX:,} viewings of one movie",
+                )
+                return
+            # Rewatches: every row is a viewing; the latest rating and review win.
+            first.viewings.extend(record.viewings)
+            first.rating_halves = record.rating_halves or first.rating_halves
+            first.note = record.note or first.note
+        else:
+            self.duplicates += 1
+            fill(first, record)
 
 
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (with or without a BOM), else Windows-1252."""
-    if b"\x00" in data:
-        raise ImportFileError("is not a text file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ImportFileError("is not a text file") from None
+class Lines:
+    """The lines of an uploaded file, decoded as they are read, never all at once.
+
+    `blank` stays true while every line so far was only white space.
+    """
+
+    def __init__(self, stream: BinaryIO, encoding: str):
+        self.text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        self.blank = True
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.text:
+            if "\x00" in line:
+                raise ImportFileError("is not a text file")
+            if self.blank and not line.isspace():
+                self.blank = False
+            yield line
+
+    def close(self) -> None:
+        """Let go of the upload without closing it (a retry reads it again)."""
+        self.text.detach()
 
 
 def column_key(name: str) -> str:
@@ -292,9 +363,9 @@ def recognise(header: list[str], filename: str) -> str | None:
     return None
 
 
-def rows_with_lines(text: str) -> Iterator[tuple[int, list[str]]]:
+def rows_with_lines(lines: Lines) -> Iterator[tuple[int, list[str]]]:
     """CSV rows with the line each starts on (quoted cells may hold line breaks)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(lines, strict=True)
     line = 1
     try:
         for cells in reader:
@@ -306,12 +377,37 @@ def rows_with_lines(text: str) -> Iterator[tuple[int, list[str]]]:
         ) from error
 
 
-def parse_file(data: bytes, filename: str) -> ParsedFile:
-    """Every record a file holds, the rows that are not films and the rejected rows."""
-    if not data.strip():
-        raise ImportFileError("is empty")
-    rows = rows_with_lines(decode(data))
+def parse_file(
+    source: bytes | BinaryIO, filename: str, *, max_rows: int | None = None
+) -> ParsedFile:
+    """Every movie a file holds, the rows that are not films and the rejected rows.
+
+    The file is read as a stream, in UTF-8 (with or without a BOM), else again from
+    its start in Windows-1252. More than `max_rows` rows that are not blank refuse
+    the file whole, as soon as the row past the limit is read.
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    start = stream.tell()
+    # Binary files show a NUL early; later ones are caught line by line.
+    if b"\x00" in stream.read(SNIFFED_BYTES):
+        raise ImportFileError("is not a text file")
+    for encoding in ENCODINGS:
+        stream.seek(start)
+        lines = Lines(stream, encoding)
+        try:
+            return parse_lines(lines, filename, max_rows)
+        except UnicodeDecodeError:
+            continue
+        finally:
+            lines.close()
+    raise ImportFileError("is not a text file")
+
+
+def parse_lines(lines: Lines, filename: str, max_rows: int | None) -> ParsedFile:
+    rows = rows_with_lines(lines)
     header = next((cells for _, cells in rows if any(c.strip() for c in cells)), None)
+    if header is None and lines.blank:
+        raise ImportFileError("is empty")
     kind = recognise(header, filename) if header else None
     if kind is None:
         raise ImportFileError(
@@ -322,18 +418,23 @@ def parse_file(data: bytes, filename: str) -> ParsedFile:
     for index, name in enumerate(header):
         columns.setdefault(column_key(name), index)
     parser = PARSERS[kind]
-    parsed = ParsedFile(kind=kind, records=[], not_films=0, rejected=[])
+    parsed = ParsedFile(kind=kind)
     for line, cells in rows:
         if not any(cell.strip() for cell in cells):
             continue
+        parsed.rows += 1
+        if max_rows is not None and parsed.rows > max_rows:
+            raise ImportFileError(
+                f"has more than {max_rows:,} rows, the most one import takes"
+            )
         try:
             record = parser(Row(columns, cells))
         except NotAFilm:
             parsed.not_films += 1
             continue
         except RowError as error:
-            parsed.rejected.append((line, str(error)))
+            parsed.reject(line, str(error))
             continue
         record.line = line
-        parsed.records.append(record)
+        parsed.add(record)
     return parsed

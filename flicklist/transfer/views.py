@@ -1,11 +1,11 @@
 """Moving movies in and out: the CSV export and the import of a file."""
 
-from flask import Blueprint, flash, stream_with_context, url_for
+from flask import Blueprint, current_app, flash, stream_with_context, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug import Response
 
-from flicklist.extensions import db
+from flicklist.extensions import client_address, config_limit, db, limiter
 from flicklist.form_helpers import flash_errors
 from flicklist.security import redirect_back
 from flicklist.timeutil import today
@@ -37,7 +37,14 @@ def export_csv():
     )
 
 
+def account_key() -> str:
+    """Imports are throttled per user, from whichever address they come."""
+    user_id = getattr(current_user, "id", None)
+    return f"user:{user_id}" if user_id is not None else client_address()
+
+
 @bp.post("/import")
+@limiter.limit(config_limit("IMPORT_RATE_LIMIT"), key_func=account_key)
 def import_file():
     """Import a FlickList, Letterboxd or IMDb CSV: all of it, or nothing."""
     form = ImportForm()
@@ -47,11 +54,18 @@ def import_file():
         return redirect_back(back)
     upload = form.file.data
     name = (upload.filename or "The file")[-FILENAME_SHOWN:]
+    user_id = current_user.id
+    # End the transaction that loading the user began before the file is read: on
+    # SQLite a POST's transaction holds the write lock from its first statement,
+    # and nobody else could log in or write while a large file is parsed.
+    db.session.commit()
     try:
-        parsed = parse_file(upload.read(), name)
-        if not parsed.records:
+        parsed = parse_file(
+            upload.stream, name, max_rows=current_app.config["IMPORT_MAX_ROWS"]
+        )
+        if not parsed.movies:
             raise nothing_to_import(parsed)
-        result = import_records(current_user.id, parsed)
+        result = import_records(user_id, parsed)
         db.session.commit()
     except ImportFileError as error:
         db.session.rollback()
