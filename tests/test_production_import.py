@@ -123,13 +123,6 @@ def warm_up(server, browser: Browser) -> None:
             largest_allowed,
             "watchlist.csv",
             "100000 added",
-            marks=pytest.mark.xfail(
-                condition=bool(TEST_DATABASE_URL),
-                reason="on PostgreSQL 100,000 new movies take about 20 s to write "
-                "(psycopg parses each 1,000-row INSERT on the client); COPY would "
-                "fix it",
-                strict=False,
-            ),
         ),
     ],
     ids=["5M-duplicates", "1.7M-distinct", "dated-rows", "100k-distinct"],

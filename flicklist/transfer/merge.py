@@ -104,29 +104,62 @@ def watch_state(viewings: list[date | None]) -> dict:
 UNWATCHED = MappingProxyType(watch_state([]))
 
 
-def insert_movies(rows: list[dict]) -> None:
-    """Many new movies in bulk; every row holds every column.
+NEW_MOVIE_COLUMNS = (
+    "user_id",
+    "title",
+    "title_key",
+    "year",
+    "rating_halves",
+    "note",
+    "added_at",
+    "watched",
+    "viewing_count",
+    "last_watched_on",
+)
+# COPY applies no Python-side column default: every column is given.
+VIEWING_COLUMNS = ("movie_id", "watched_on", "created_at")
 
-    No RETURNING: SQLite then sends one INSERT a row, which is far slower than
-    reading the new ids back with one query (existing_movies).
+
+def on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def copy_rows(table: sa.Table, columns: tuple[str, ...], rows: Iterable[dict]) -> None:
+    """PostgreSQL's COPY, in the session's transaction: one statement for any number
+    of rows, so the list_version trigger (once a statement) fires once, and no SQL is
+    built or parsed a row."""
+    preparer = db.session.get_bind().dialect.identifier_preparer
+    names = ", ".join(preparer.quote(column) for column in columns)
+    statement = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
+    driver_connection = db.session.connection().connection.driver_connection
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
+
+
+def insert_movies(rows: Iterable[dict]) -> None:
+    """Many new movies in bulk; every row holds every column of NEW_MOVIE_COLUMNS.
+
+    On SQLite, executemany in batches and no RETURNING: SQLite then sends one INSERT a
+    row, which is far slower than reading the new ids back with one query
+    (existing_movies).
     """
-    if not rows:
-        return
-    if db.session.get_bind().dialect.name == "postgresql":
-        # With RETURNING, SQLAlchemy sends 1,000 rows a statement ("insertmanyvalues");
-        # without, psycopg sends one INSERT a row, and the list_version trigger,
-        # once a statement, would update the user's row once a movie (minutes for
-        # 100,000 movies).
-        table = Movie.__table__
-        db.session.execute(sa.insert(table).returning(table.c.id), rows).all()
+    if on_postgresql():
+        copy_rows(Movie.__table__, NEW_MOVIE_COLUMNS, rows)
     else:
-        db.session.execute(sa.insert(Movie.__table__), rows)
+        write_in_batches(
+            lambda batch: db.session.execute(sa.insert(Movie.__table__), batch), rows
+        )
 
 
-def insert_viewings(rows: list[dict]) -> None:
+def insert_viewings(rows: Iterable[dict]) -> None:
     """Many viewings in bulk; the caller sets their movies' state with watch_state."""
-    if rows:
-        db.session.execute(sa.insert(Viewing.__table__), rows)
+    if on_postgresql():
+        copy_rows(Viewing.__table__, VIEWING_COLUMNS, rows)
+    else:
+        write_in_batches(
+            lambda batch: db.session.execute(sa.insert(Viewing.__table__), batch), rows
+        )
 
 
 def update_movies(rows: list[dict]) -> None:
@@ -182,19 +215,24 @@ def filled_row(existing: Any, record: Record) -> dict | None:
     return gains or None
 
 
-def viewing_rows(movie_id: int, viewings: list[date | None]) -> list[dict]:
-    return [{"movie_id": movie_id, "watched_on": day} for day in viewings]
+def viewing_rows(
+    movie_id: int, viewings: list[date | None], now: datetime
+) -> list[dict]:
+    return [
+        {"movie_id": movie_id, "watched_on": day, "created_at": now} for day in viewings
+    ]
 
 
-def write_in_batches(write: Callable[[list[dict]], None], rows: Iterable[dict]) -> None:
-    """Hand rows to a bulk write BATCH_ROWS at a time."""
+def write_in_batches(write: Callable[[list[dict]], Any], rows: Iterable[dict]) -> None:
+    """Hand rows to a bulk write BATCH_ROWS at a time (never an empty batch)."""
     batch: list[dict] = []
     for row in rows:
         batch.append(row)
         if len(batch) == BATCH_ROWS:
             write(batch)
             batch = []
-    write(batch)
+    if batch:
+        write(batch)
 
 
 def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
@@ -226,10 +264,7 @@ def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
         if "watched" in gains:
             watched.append((movie.id, record.viewings))
     del existing
-    write_in_batches(
-        insert_movies,
-        (new_movie_row(user_id, key, record, now) for key, record in new),
-    )
+    insert_movies(new_movie_row(user_id, key, record, now) for key, record in new)
     result.added = len(new)
     for rows in updates.values():
         write_in_batches(update_movies, rows)
@@ -238,8 +273,7 @@ def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
         watched += (
             (ids[key], record.viewings) for key, record in new if record.viewings
         )
-    write_in_batches(
-        insert_viewings,
-        (row for movie_id, days in watched for row in viewing_rows(movie_id, days)),
+    insert_viewings(
+        row for movie_id, days in watched for row in viewing_rows(movie_id, days, now)
     )
     return result
