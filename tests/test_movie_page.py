@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
 from flicklist.movies.changes import record_viewing
-from flicklist.rules import NOTE_MAX
+from flicklist.rules import NOTE_MAX, VIEWINGS_PER_MOVIE_MAX
 from flicklist.timeutil import today
 from tests.helpers import (
     create_movie,
@@ -161,6 +161,17 @@ def test_removing_viewings_recomputes_and_the_last_puts_it_back(
     assert post(
         logged_in, f"/movies/{alien_id}/viewings/{first}/delete"
     ).status_code == (404)
+
+
+def test_a_movie_keeps_at_most_the_viewings_an_import_keeps(app, logged_in, user_id):
+    full = create_movie(
+        app, user_id, "Groundhog Day", 1993, viewings=[None] * VIEWINGS_PER_MOVIE_MAX
+    )
+    page = watch(logged_in, full, "2020-05-01", follow_redirects=True)
+    assert "the most a movie keeps" in flash_text(page)
+    movie = get_movie(app, full)
+    assert movie.viewing_count == VIEWINGS_PER_MOVIE_MAX
+    assert len(viewing_dates(app, full)) == VIEWINGS_PER_MOVIE_MAX
 
 
 def test_put_back_forgets_every_viewing(app, logged_in, alien_id):

@@ -42,7 +42,12 @@ from flicklist.movies.queries import (
     list_page,
     page_number,
 )
-from flicklist.rules import CONTROL_CHARACTERS, TITLE_MAX, last_allowed_year
+from flicklist.rules import (
+    CONTROL_CHARACTERS,
+    TITLE_MAX,
+    VIEWINGS_PER_MOVIE_MAX,
+    last_allowed_year,
+)
 from flicklist.security import redirect_back
 from flicklist.timeutil import today
 
@@ -187,6 +192,13 @@ def mark_watched(movie_id: int):
     form = WatchedForm()
     if not form.validate_on_submit():
         flash_errors(form)
+        return back_to_list()
+    if movie.viewing_count >= VIEWINGS_PER_MOVIE_MAX:
+        flash(
+            f"{movie.title} already has {VIEWINGS_PER_MOVIE_MAX:,} viewings, "
+            "the most a movie keeps.",
+            "error",
+        )
         return back_to_list()
     first = not movie.watched
     record_viewing(movie, form.date.data or today())
