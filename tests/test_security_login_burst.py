@@ -157,3 +157,12 @@ def test_successful_logins_give_their_slot_back_on_a_real_server(
         for _ in range(LIMIT + 2):
             assert Browser(server.port).login("ann@example.com").status == 303
         assert_exact(one_account_from_one_address(server.port))
+
+
+def test_a_login_with_the_limits_off(tmp_path, database_file):
+    env = {"FLASK_RATELIMIT_ENABLED": "false"}
+    with default_server(database_file, tmp_path / "gunicorn.log", **env) as server:
+        assert Browser(server.port).register("ann@example.com").status == 303
+        assert Browser(server.port).login("ann@example.com").status == 303
+        statuses = one_account_from_one_address(server.port)
+    assert statuses == Counter({200: GUESSES})

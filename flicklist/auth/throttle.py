@@ -80,14 +80,20 @@ def login_limits(view: Callable) -> Callable:
 def refund_login_attempt() -> None:
     """Give back the slots this (successful) login took."""
     started = g.get("login_attempt_started")
+    # Flask-Limiter's scope is "<endpoint>:<scope>". None taken: limits are off
+    # (and then Flask-Limiter has no strategy to ask for).
+    slots = [
+        taken
+        for taken in limiter.current_limits
+        if taken.request_args[-1].rpartition(":")[2] in SCOPES
+    ]
+    if started is None or not slots:
+        return
     strategy = limiter.limiter
-    if started is None or not isinstance(strategy, MovingWindowRateLimiter):
+    if not isinstance(strategy, MovingWindowRateLimiter):
         return
     storage = strategy.storage
-    for taken in limiter.current_limits:
-        # Flask-Limiter's scope is "<endpoint>:<scope>".
-        if taken.request_args[-1].rpartition(":")[2] not in SCOPES:
-            continue
+    for taken in slots:
         # Redis went away: the slot stays taken, which is only stricter.
         with contextlib.suppress(storage.base_exceptions):
             remove_entry_since(storage, taken.key, started)
