@@ -8,6 +8,7 @@ from the same reader with the defaults `config.py` declares.
 import os
 
 from config import Config
+from flicklist.gunicorn_worker import deadline_worker
 from flicklist.settings import env_setting, parse_env_value
 
 
@@ -33,8 +34,15 @@ ONE_PROCESS = rate_limits_need_one_process()
 workers = int(
     gunicorn_setting("WORKERS", 1 if ONE_PROCESS else 2 * (os.cpu_count() or 1) + 1)
 )
-# More than one thread switches gunicorn to its gthread worker.
 threads = int(gunicorn_setting("THREADS", 8 if ONE_PROCESS else 1))
+# More than one thread: gunicorn's gthread worker, with deadlines for reading a
+# request (flicklist/gunicorn_worker.py), so that a few clients sending slowly
+# cannot hold every thread. One thread: the sync worker, which gunicorn restarts
+# when a request (a slow client's too) holds it past `timeout`.
+header_timeout = float(gunicorn_setting("HEADER_TIMEOUT", 5))
+body_timeout = float(gunicorn_setting("BODY_TIMEOUT", 60))
+if threads > 1:
+    worker_class = deadline_worker(header_timeout, body_timeout)
 timeout = int(gunicorn_setting("TIMEOUT", 30))
 graceful_timeout = int(gunicorn_setting("GRACEFUL_TIMEOUT", 30))
 keepalive = int(gunicorn_setting("KEEPALIVE", 5))

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -24,26 +23,13 @@ from flicklist.auth.logins import (
     hash_new_password,
     start_session,
 )
+from flicklist.auth.throttle import login_limits, refund_login_attempt
 from flicklist.extensions import client_address, config_limit, db, limiter
 from flicklist.form_helpers import flash_errors
 from flicklist.models import User
-from flicklist.rules import EMAIL_MAX
 from flicklist.security import safe_next
 
 bp = Blueprint("auth", __name__)
-
-login_limit = config_limit("LOGIN_RATE_LIMIT")
-
-
-def login_account_key() -> str:
-    """Rate-limit key for the account being tried, whoever tries it."""
-    email = (request.form.get("email") or "").strip().lower()[:EMAIL_MAX]
-    return f"account:{email}"
-
-
-def login_failed(_response) -> bool:
-    """Only failed attempts count against the login limits."""
-    return bool(g.get("login_failed"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -73,20 +59,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    login_limit,
-    methods=["POST"],
-    key_func=client_address,
-    deduct_when=login_failed,
-    scope="login-address",
-)
-@limiter.limit(
-    login_limit,
-    methods=["POST"],
-    key_func=login_account_key,
-    deduct_when=login_failed,
-    scope="login-account",
-)
+@login_limits
 def login():
     next_target = request.args.get("next") or request.form.get("next")
     # Open to a logged-in visitor too: logging in again replaces the session.
@@ -94,14 +67,13 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data.lower(), form.password.data)
         if user is not None:
+            refund_login_attempt()
             start_session(user, remember=form.remember.data)
             flash("You are logged in.", "success")
             return redirect(safe_next(next_target, url_for("movies.index")), code=303)
         flash(INVALID_LOGIN, "error")
     elif form.is_submitted():
         flash_errors(form)
-    if form.is_submitted():
-        g.login_failed = True
     return render_template("auth/login.html", form=form, next_target=next_target)
 
 
