@@ -14,18 +14,15 @@ Storages or strategies other than the moving window in memory or Redis keep the
 slot: successful logins then count too, which is stricter, never looser.
 """
 
-import contextlib
 import functools
 import time
-import unicodedata
 from collections.abc import Callable
 
-from email_validator import EmailNotValidError
-from flask import g, request
+from flask import current_app, g, request
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from flicklist.auth.forms import normalise_email
+from flicklist.auth.emails import login_email
 from flicklist.extensions import client_address, config_limit, limiter
 from flicklist.rules import EMAIL_MAX
 
@@ -48,13 +45,8 @@ return 0
 
 def account_key() -> str:
     """The account being tried, whoever tries it, the way login compares emails."""
-    typed = unicodedata.normalize("NFKC", request.form.get("email") or "").strip()
-    typed = typed[: EMAIL_MAX * 2]
-    try:
-        email = normalise_email(typed)
-    except EmailNotValidError:
-        email = typed.lower()
-    return f"account:{email[:EMAIL_MAX]}"
+    typed = (request.form.get("email") or "")[: EMAIL_MAX * 2]
+    return f"account:{login_email(typed)[:EMAIL_MAX]}"
 
 
 def login_limits(view: Callable) -> Callable:
@@ -78,7 +70,22 @@ def login_limits(view: Callable) -> Callable:
 
 
 def refund_login_attempt() -> None:
-    """Give back the slots this (successful) login took."""
+    """Give back the slots this (successful) login took, if it can.
+
+    This reads Flask-Limiter's and the limits package's internals, so it never lets
+    a failure through: a slot it cannot give back stays taken (only stricter), and a
+    successful login never answers 500 for it.
+    """
+    try:
+        give_back_slots()
+    except Exception:
+        current_app.logger.warning(
+            "login: could not give back a successful login's rate-limit slots",
+            exc_info=True,
+        )
+
+
+def give_back_slots() -> None:
     started = g.get("login_attempt_started")
     # Flask-Limiter's scope is "<endpoint>:<scope>". None taken: limits are off
     # (and then Flask-Limiter has no strategy to ask for).
@@ -94,9 +101,7 @@ def refund_login_attempt() -> None:
         return
     storage = strategy.storage
     for taken in slots:
-        # Redis went away: the slot stays taken, which is only stricter.
-        with contextlib.suppress(storage.base_exceptions):
-            remove_entry_since(storage, taken.key, started)
+        remove_entry_since(storage, taken.key, started)
 
 
 def remove_entry_since(storage, key: str, started: float) -> None:
