@@ -26,7 +26,7 @@ from config import ProductionConfig
 from flicklist import create_app
 from flicklist.extensions import db
 from tests.helpers import counting_queries
-from tests.servers import ROOT, Gunicorn, free_port
+from tests.servers import ROOT, Gunicorn, free_port, rss_mib, worker_pids
 
 SIZES = (50, 5_000, 50_000)
 QUICK_SIZES = (50, 500, 5_000)
@@ -60,18 +60,6 @@ def gunicorn(app_path: str, env: dict) -> Gunicorn:
     request log as in production (its lines go to /dev/null here).
     """
     return Gunicorn(env, None, port=free_port(), app=app_path, options=GUNICORN_OPTIONS)
-
-
-def worker_pids(master: subprocess.Popen) -> list[int]:
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
-    return [int(pid) for pid in children.read_text().split()]
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def max_worker_rss(master: subprocess.Popen) -> float:

@@ -29,7 +29,14 @@ from tests.helpers import (
     make_app,
     make_production_app,
 )
-from tests.servers import PORTS, ROOT, free_port, nginx_binary, require
+from tests.servers import (
+    PORTS,
+    ROOT,
+    free_port,
+    make_certificate,
+    nginx_binary,
+    require,
+)
 
 EVIL = "evil.example"
 SHARE_URL = re.compile(r'id="share-url"[^>]*value="([^"]+)"')
@@ -171,30 +178,6 @@ def test_the_favicon_keeps_its_cache_header(client):
 
 
 # The shipped nginx site, run for real
-
-
-def make_certificate(directory) -> None:
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=flicklist.example.org",
-            "-keyout",
-            str(directory / "privkey.pem"),
-            "-out",
-            str(directory / "fullchain.pem"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 def shipped_site(directory, http_port: int, https_port: int) -> str:

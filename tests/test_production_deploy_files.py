@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.servers import ROOT, nginx_binary, require
+from tests.servers import ROOT, make_certificate, nginx_binary, require
 
 pytestmark = pytest.mark.slow
 
@@ -17,27 +17,7 @@ LOCATIONS = ROOT / "deploy" / "nginx" / "flicklist-locations.conf"
 def test_nginx_accepts_the_site_file(tmp_path):
     require(nginx_binary(), "nginx is not installed (apt-get install nginx)")
     require(shutil.which("openssl"), "openssl is not installed")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=flicklist.example.org",
-            "-keyout",
-            str(tmp_path / "privkey.pem"),
-            "-out",
-            str(tmp_path / "fullchain.pem"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    make_certificate(tmp_path)
     # The operator's paths, moved into the temporary folder.
     site = (
         SITE.read_text()
