@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 
 from flicklist.database import normalise_database_url
-from tests.helpers import CSRF_PATTERN, PASSWORD
+from tests.helpers import CSRF_PATTERN, PASSWORD, TEST_DATABASE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -151,6 +151,19 @@ def reset_postgresql(url: str) -> None:
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def released_database(backend: str, directory: Path) -> str:
+    """A fresh database of the backend ("sqlite" or "postgresql") after the release
+    step; PostgreSQL's is skipped (failed under CI) without TEST_DATABASE_URL."""
+    if backend == "sqlite":
+        url = f"sqlite:///{directory}/flicklist.sqlite"
+    else:
+        require(TEST_DATABASE_URL, "TEST_DATABASE_URL is not set (PostgreSQL needed)")
+        url = TEST_DATABASE_URL
+        reset_postgresql(url)
+    release(url)
+    return url
 
 
 def app_environment(database_url: str, **settings: str) -> dict[str, str]:
@@ -568,3 +581,37 @@ def make_certificate(directory: Path) -> None:
         capture_output=True,
         timeout=60,
     )
+
+
+def standalone_nginx_config(directory: Path, site: str, http_extra: str = "") -> Path:
+    """An nginx.conf of its own (pid, temp files, no access log) around one site
+    file, for running a shipped site as this user; returns its path."""
+    (directory / "site.conf").write_text(site)
+    temp_paths = " ".join(
+        f"{name}_temp_path {directory}/{name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    config = directory / "nginx.conf"
+    config.write_text(
+        f"user {getpass.getuser()};\n"
+        f"pid {directory}/nginx.pid;\n"
+        "events {}\n"
+        f"http {{ {http_extra}access_log off; {temp_paths} "
+        f"include {directory}/site.conf; }}\n"
+    )
+    return config
+
+
+def nginx_command(config: Path, *options: str) -> list[str]:
+    """nginx on that config, its prefix and error log beside it."""
+    directory = config.parent
+    return [
+        str(nginx_binary()),
+        *options,
+        "-p",
+        str(directory),
+        "-c",
+        str(config),
+        "-e",
+        str(directory / "error.log"),
+    ]

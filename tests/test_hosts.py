@@ -5,7 +5,6 @@ page), FLASK_BASE_URL for links that leave the site, and nginx's default server
 that refuses names it does not serve.
 """
 
-import getpass
 import re
 import shutil
 import socket
@@ -35,7 +34,9 @@ from tests.servers import (
     free_port,
     make_certificate,
     nginx_binary,
+    nginx_command,
     require,
+    standalone_nginx_config,
 )
 
 EVIL = "evil.example"
@@ -230,30 +231,13 @@ def test_the_shipped_nginx_site_refuses_unknown_hosts(tmp_path):
     require(shutil.which("openssl"), "openssl is not installed")
     make_certificate(tmp_path)
     http_port, https_port = free_port(), free_port()
-    (tmp_path / "site.conf").write_text(shipped_site(tmp_path, http_port, https_port))
-    temp_paths = " ".join(
-        f"{name}_temp_path {tmp_path}/{name};"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (tmp_path / "nginx.conf").write_text(
-        f"user {getpass.getuser()};\n"
-        f"pid {tmp_path}/nginx.pid;\n"
-        "events {}\n"
-        f"http {{ types {{ text/css css; }} access_log off; {temp_paths} "
-        f"include {tmp_path}/site.conf; }}\n"
+    config = standalone_nginx_config(
+        tmp_path,
+        shipped_site(tmp_path, http_port, https_port),
+        http_extra="types { text/css css; } ",
     )
     process = subprocess.Popen(
-        [
-            nginx_binary(),
-            "-p",
-            str(tmp_path),
-            "-c",
-            str(tmp_path / "nginx.conf"),
-            "-e",
-            str(tmp_path / "error.log"),
-            "-g",
-            "daemon off;",
-        ],
+        nginx_command(config, "-g", "daemon off;"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

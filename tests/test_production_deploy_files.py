@@ -1,12 +1,18 @@
 """The shipped deploy files: nginx accepts the site as an operator installs it."""
 
-import getpass
 import shutil
 import subprocess
 
 import pytest
 
-from tests.servers import ROOT, make_certificate, nginx_binary, require
+from tests.servers import (
+    ROOT,
+    make_certificate,
+    nginx_binary,
+    nginx_command,
+    require,
+    standalone_nginx_config,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -25,28 +31,9 @@ def test_nginx_accepts_the_site_file(tmp_path):
         .replace("/etc/nginx/snippets/flicklist-locations.conf", str(LOCATIONS))
         .replace("/var/log/nginx/", f"{tmp_path}/")
     )
-    (tmp_path / "site.conf").write_text(site)
-    temp_paths = " ".join(
-        f"{name}_temp_path {tmp_path}/{name};"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (tmp_path / "nginx.conf").write_text(
-        f"user {getpass.getuser()};\n"
-        f"pid {tmp_path}/nginx.pid;\n"
-        "events {}\n"
-        f"http {{ access_log off; {temp_paths} include {tmp_path}/site.conf; }}\n"
-    )
+    config = standalone_nginx_config(tmp_path, site)
     result = subprocess.run(
-        [
-            nginx_binary(),
-            "-t",
-            "-p",
-            str(tmp_path),
-            "-c",
-            str(tmp_path / "nginx.conf"),
-            "-e",
-            str(tmp_path / "error.log"),
-        ],
+        nginx_command(config, "-t"),
         capture_output=True,
         text=True,
         timeout=30,

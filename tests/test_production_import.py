@@ -8,15 +8,13 @@ import time
 
 import pytest
 
-from tests.helpers import TEST_DATABASE_URL
 from tests.servers import (
     Browser,
     Gunicorn,
     app_environment,
     gunicorn_binary,
-    release,
+    released_database,
     require,
-    reset_postgresql,
     rss_mib,
     stored_titles,
     worker_pids,
@@ -63,13 +61,7 @@ def server(request, tmp_path_factory):
     """`gunicorn wsgi:app` with the shipped settings (2 sync workers)."""
     require(gunicorn_binary(), "gunicorn is not installed")
     directory = tmp_path_factory.mktemp(request.param)
-    if request.param == "sqlite":
-        url = f"sqlite:///{directory}/flicklist.sqlite"
-    else:
-        require(TEST_DATABASE_URL, "TEST_DATABASE_URL is not set (PostgreSQL needed)")
-        url = TEST_DATABASE_URL
-        reset_postgresql(url)
-    release(url)
+    url = released_database(request.param, directory)
     env = app_environment(
         url,
         GUNICORN_WORKERS="2",

@@ -6,7 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from flicklist.models import User
-from tests.helpers import TEST_DATABASE_URL
 from tests.servers import (
     Browser,
     Gunicorn,
@@ -16,9 +15,8 @@ from tests.servers import (
     gunicorn_binary,
     in_parallel,
     registered_users,
-    release,
+    released_database,
     require,
-    reset_postgresql,
     stored_titles,
 )
 
@@ -32,13 +30,7 @@ def server(request, tmp_path_factory):
     """One gunicorn with 4 workers, on a database built by the release step."""
     require(gunicorn_binary(), "gunicorn is not installed")
     directory = tmp_path_factory.mktemp(request.param)
-    if request.param == "sqlite":
-        url = f"sqlite:///{directory}/flicklist.sqlite"
-    else:
-        require(TEST_DATABASE_URL, "TEST_DATABASE_URL is not set (PostgreSQL needed)")
-        url = TEST_DATABASE_URL
-        reset_postgresql(url)
-    release(url)
+    url = released_database(request.param, directory)
     env = app_environment(
         url, GUNICORN_WORKERS="4", FLASK_RATELIMIT_STORAGE_URI="memory://"
     )

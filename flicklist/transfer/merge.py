@@ -43,10 +43,6 @@ class ImportResult:
     rejected: list[tuple[int, str]] = field(default_factory=list)
     rejected_count: int = 0
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)
-
     @classmethod
     def of_file(cls, parsed: ParsedFile) -> ImportResult:
         """The counts a file brings before any movie is compared."""
@@ -137,29 +133,29 @@ def copy_rows(table: sa.Table, columns: tuple[str, ...], rows: Iterable[dict]) -
             copy.write_row([row[column] for column in columns])
 
 
-def insert_movies(rows: Iterable[dict]) -> None:
-    """Many new movies in bulk; every row holds every column of NEW_MOVIE_COLUMNS.
+def bulk_insert(
+    table: sa.Table, columns: tuple[str, ...], rows: Iterable[dict]
+) -> None:
+    """Many rows in bulk; every row holds every one of `columns`.
 
-    On SQLite, executemany in batches and no RETURNING: SQLite then sends one INSERT a
-    row, which is far slower than reading the new ids back with one query
-    (existing_movies).
+    PostgreSQL takes them with COPY; SQLite with executemany in batches and no
+    RETURNING: SQLite then sends one INSERT a row, which is far slower than reading
+    new ids back with one query (existing_movies).
     """
     if on_postgresql():
-        copy_rows(Movie.__table__, NEW_MOVIE_COLUMNS, rows)
+        copy_rows(table, columns, rows)
     else:
-        write_in_batches(
-            lambda batch: db.session.execute(sa.insert(Movie.__table__), batch), rows
-        )
+        statement = sa.insert(table)
+        write_in_batches(lambda batch: db.session.execute(statement, batch), rows)
+
+
+def insert_movies(rows: Iterable[dict]) -> None:
+    bulk_insert(Movie.__table__, NEW_MOVIE_COLUMNS, rows)
 
 
 def insert_viewings(rows: Iterable[dict]) -> None:
-    """Many viewings in bulk; the caller sets their movies' state with watch_state."""
-    if on_postgresql():
-        copy_rows(Viewing.__table__, VIEWING_COLUMNS, rows)
-    else:
-        write_in_batches(
-            lambda batch: db.session.execute(sa.insert(Viewing.__table__), batch), rows
-        )
+    """The caller sets the viewings' movies' state with watch_state."""
+    bulk_insert(Viewing.__table__, VIEWING_COLUMNS, rows)
 
 
 def update_movies(rows: list[dict]) -> None:
