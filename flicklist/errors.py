@@ -2,17 +2,21 @@
 
 An error page may be answering for a database that refuses connections or is
 locked, or for a request whose Host is not trusted (then Flask built no URL
-adapter), so it renders from what the request already holds: it never loads the
-user and builds only relative URLs.
+adapter), so it renders from what the request already holds and builds only
+relative URLs. The one exception: a 4xx page for a reading request tries to load
+the user for the navigation, as any page would (a read never waits for SQLite's
+write lock), and goes on without it when that fails.
 """
 
 import sqlalchemy as sa
 from flask import Flask, g, make_response, render_template, request, session
 from flask.globals import request_ctx
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from flicklist.database import READ_METHODS
 from flicklist.extensions import db, login_manager
 from flicklist.security import is_safe_next
 
@@ -103,7 +107,28 @@ def same_site_referrer() -> str | None:
     return path if is_safe_next(path) else None
 
 
+def try_loading_user() -> None:
+    """Load the navigation's user, unless the database fails to answer."""
+    if request.method not in READ_METHODS or "_login_user" in g:
+        return
+    try:
+        current_user._get_current_object()  # Flask-Login loads it once a request
+    except SQLAlchemyError:
+        g.pop("_login_user", None)
+        release_database_session()
+
+
+def release_database_session() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        # The connection is gone: let the session drop it and answer anyway.
+        db.session.close()
+
+
 def handle_http_error(error: HTTPException):
+    if (error.code or 500) < 500:
+        try_loading_user()
     body, status = render_error(error.code or 500)
     response = make_response(body, status)
     # Keep headers such as Allow (405) and Retry-After (429).
@@ -123,11 +148,7 @@ def handle_csrf_error(_error: CSRFError):
 
 
 def handle_server_error(_error: InternalServerError):
-    try:
-        db.session.rollback()
-    except SQLAlchemyError:
-        # The connection is gone: let the session drop it and answer anyway.
-        db.session.close()
+    release_database_session()
     return render_error(500)
 
 

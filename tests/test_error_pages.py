@@ -37,6 +37,17 @@ def test_error_pages_are_the_sites_own_with_the_headers(app, client, auth, user_
     assert "Something went wrong" in html and "hidden detail" not in html
 
 
+def test_a_logged_in_visitor_keeps_the_navigation_on_error_pages(logged_in):
+    # The navigation shows the logged-in email and the logout button, as on every
+    # page, when the database answers (a GET may load the user for it).
+    for path in ("/no/such/page", "/movies/123456"):
+        page = logged_in.get(path)
+        assert page.status_code == 404
+        html = page.get_data(as_text=True)
+        assert "ann@example.com" in html
+        assert "Log out" in html
+
+
 def test_an_anonymous_413_is_the_site_page_too(client):
     token = csrf_token(client, "/login")
     data = {"csrf_token": token, "email": "x" * (3 * 1024 * 1024)}
