@@ -1,8 +1,11 @@
-"""`make bench`: FlickList beside a bare Flask app under the same gunicorn settings.
+"""`make bench`: FlickList beside a bare Flask app under the same gunicorn settings,
+on SQLite and, when it answers, on PostgreSQL.
 
-Both run with 2 sync workers on loopback, each on a fresh database. wrk loads them in
-alternating runs (A B A B) so the ratio holds on a noisy machine. Prints one table and
-writes it to bench/results.json. Run it as `python -m bench.run` from the repo root.
+Each server has 2 sync workers on loopback. wrk loads FlickList and bare Flask in
+alternating runs (A B A B) so the ratio holds on a noisy machine. Every scenario has
+its target (a ratio to bare Flask and a p99); the table says which are met. Prints one
+table and writes it to bench/results.json. Run it as `python -m bench.run` from the
+repository root; `--quick` runs smaller lists for a first look.
 """
 
 import argparse
@@ -10,66 +13,68 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from urllib.parse import urlencode
 
-from bench.client import CSRF, Client
-from bench.seed import PASSWORD, seed_user
-from bench.wrk import WrkResult, run_wrk
-from config import ProductionConfig
-from flicklist import create_app
+from bench.client import USER_AGENT, Client
+from bench.scenarios import MISS, Scenario, build_scenarios
+from bench.seed import PASSWORD
+from bench.stack import (
+    LIST_CACHE_OFF,
+    POSTGRESQL_URL,
+    Accounts,
+    bench_app,
+    gunicorn,
+    postgresql_answers,
+    reset_database,
+    seed_database,
+)
+from bench.wrk import Request, WrkResult, run_wrk
 from flicklist.extensions import db
 from tests.helpers import counting_queries
-from tests.servers import ROOT, Gunicorn, free_port, rss_mib, worker_pids
+from tests.servers import ROOT, rss_mib, worker_pids
 
-SIZES = (50, 5_000, 50_000)
-QUICK_SIZES = (50, 500, 5_000)
-SECRET = "bench-secret-key-" + "x" * 32
-# Both apps: 2 sync workers of one thread, whatever gunicorn.conf.py defaults to.
-GUNICORN_OPTIONS = ("--workers", "2", "--worker-class", "sync", "--threads", "1")
+try:  # the import cases (bench/imports.py)
+    from bench.imports import IMPORT_ACCOUNTS, measure_imports
+except ImportError:  # pragma: no cover
+    IMPORT_ACCOUNTS, measure_imports = (), None
+
+FULL = Accounts(sizes=(50, 5_000, 50_000), many=1_000, extra=IMPORT_ACCOUNTS)
+QUICK = Accounts(sizes=(50, 500, 5_000), many=100, extra=IMPORT_ACCOUNTS)
+EXPORTER = "exporter@bench.example"
 
 
-def server_env(database_url: str) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("FLASK_") and key not in ("SECRET_KEY", "DATABASE_URL")
-    }
-    env.update(
-        SECRET_KEY=SECRET,
-        DATABASE_URL=database_url,
-        # Plain http on loopback: the browser-facing cookies cannot be Secure here.
-        FLASK_SESSION_COOKIE_SECURE="false",
-        FLASK_REMEMBER_COOKIE_SECURE="false",
-        FLASK_PROXY_FIX_HOPS="0",
-        GUNICORN_LOG_LEVEL="warning",
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="A B rounds per scenario")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"lists of {QUICK.sizes} movies, {QUICK.many} accounts, 3-second runs",
     )
-    return env
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql", "both"),
+        default="both",
+        help="PostgreSQL only when it answers at BENCH_POSTGRESQL_URL",
+    )
+    parser.add_argument("--only", help="run only the scenarios whose key contains this")
+    return parser.parse_args()
 
 
-def gunicorn(app_path: str, env: dict) -> Gunicorn:
-    """A gunicorn master with 2 sync workers on a free port.
-
-    Both apps run under the project's gunicorn.conf.py, so FlickList pays for its
-    request log as in production (its lines go to /dev/null here).
-    """
-    return Gunicorn(env, None, port=free_port(), app=app_path, options=GUNICORN_OPTIONS)
-
-
-def max_worker_rss(master: subprocess.Popen) -> float:
+def max_worker_rss(master) -> float:
     return max((rss_mib(pid) for pid in worker_pids(master)), default=0.0)
 
 
 class PeakMemory:
     """Poll the workers' RSS while something runs; report the largest growth."""
 
-    def __init__(self, master: subprocess.Popen):
+    def __init__(self, master):
         self.pids = worker_pids(master)
         self.before = {pid: rss_mib(pid) for pid in self.pids}
         self.peak = dict(self.before)
@@ -95,264 +100,136 @@ class PeakMemory:
         return max(self.peak[pid] - self.before[pid] for pid in self.pids)
 
 
-@dataclass
-class Scenario:
-    """One request wrk repeats, and how to send it once to count its SQL."""
+def count_queries(database_url: str, scenario: Scenario) -> int:
+    """SQL statements of the scenario's first request, sent again in-process."""
+    settings = {"RATELIMIT_ENABLED": False}
+    if scenario.server == MISS:
+        settings["LIST_CACHE_ENTRIES"] = 0
+    app = bench_app(database_url, **settings)
+    client = app.test_client(use_cookies=False)
+    request: Request = scenario.requests[0]
+    headers = {"User-Agent": USER_AGENT}
+    if request.cookie:
+        headers["Cookie"] = request.cookie
+    options = {"headers": headers, "environ_base": {"REMOTE_ADDR": "127.0.0.1"}}
+    if request.body:
+        options["content_type"] = "application/x-www-form-urlencoded"
 
-    name: str
-    wrk: dict  # run_wrk's keyword arguments: path, and method, cookie, body, unique
-    email: str | None = None  # logged in as, for the count; None: a new visitor
-    form: dict | None = None  # the form the counted request posts; None: a GET
+    def send(number: int):
+        body = request.body.replace("{n}", f"counted-{number}")
+        return client.open(request.path, method=request.method, data=body, **options)
 
-    @property
-    def path(self) -> str:
-        return self.wrk["path"]
-
-
-def count_queries(database_url: str, email: str | None, scenarios: list[Scenario]):
-    """SQL statements per request, counted in-process against the same database."""
-    app = create_app(
-        ProductionConfig,
-        {
-            "SECRET_KEY": SECRET,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SESSION_COOKIE_SECURE": False,
-            "RATELIMIT_ENABLED": False,
-            # The test client would otherwise speak https and need a Referer.
-            "PREFERRED_URL_SCHEME": "http",
-            # Count what a page costs to render; a cached list page makes only
-            # the session query (tests/test_list_cache.py).
-            "LIST_CACHE_ENTRIES": 0,
-        },
-    )
-    client = app.test_client()
-    if email:
-        token = _token(client.get("/login").get_data(as_text=True))
-        client.post(
-            "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
+    # Warm up: the first request may refresh the session's last-seen time or fill
+    # the list cache; the count is of a request like the ones wrk sends.
+    send(1)
+    with counting_queries(app) as statements:
+        response = send(2)
+    # A page must be the page, a form must be taken: a redirect to /login or a
+    # refused form would be fast for the wrong reason.
+    expected = 200 if request.method == "GET" else 303
+    location = response.headers.get("Location", "")
+    if response.status_code not in (expected, 302) or (
+        "/login" in location and (request.path != "/login")
+    ):
+        raise RuntimeError(
+            f"{scenario.name}: {response.status_code} {location} instead of {expected}"
         )
-    counts = {}
-    for scenario in scenarios:
-        if not email:
-            client = app.test_client()  # anonymous: a new visitor each time
-        # Warm up: a first request may refresh the session's last-seen time.
-        client.get(scenario.path)
-        if scenario.form is None:
-            with counting_queries(app) as statements:
-                client.get(scenario.path)
-        else:
-            page = client.get("/" if email else "/login").get_data(as_text=True)
-            data = {"csrf_token": _token(page), **scenario.form}
-            with counting_queries(app) as statements:
-                client.post(scenario.path, data=data)
-        counts[scenario.name] = len(statements)
     with app.app_context():
         db.engine.dispose()
-    return counts
-
-
-def _token(html: str) -> str:
-    return CSRF.search(html).group(1)
-
-
-def ab_runs(flick_base: str, bare_base: str, rounds: int, seconds: int, **request):
-    """Alternate bare Flask and FlickList runs; return both lists of results."""
-    bare, flick = [], []
-    for _ in range(rounds):
-        bare.append(run_wrk(bare_base, "/", seconds=seconds))
-        flick.append(run_wrk(flick_base, seconds=seconds, **request))
-    return bare, flick
+    return len(statements)
 
 
 def summarise(
-    name: str, bare: list[WrkResult], flick: list[WrkResult], extra: dict
+    scenario: Scenario, backend: str, bare: list[WrkResult], flick: list[WrkResult]
 ) -> dict:
     bare_rps = sum(r.requests_per_second for r in bare) / len(bare)
     flick_rps = sum(r.requests_per_second for r in flick) / len(flick)
-    return {
-        "scenario": name,
+    ratio = flick_rps / bare_rps
+    p99 = max(r.p99_ms for r in flick)
+    row = {
+        "scenario": scenario.name,
         "requests_per_second": round(flick_rps, 1),
         "p50_ms": round(sorted(r.p50_ms for r in flick)[len(flick) // 2], 2),
-        "p99_ms": round(max(r.p99_ms for r in flick), 2),
+        "p99_ms": round(p99, 2),
         "bare_flask_requests_per_second": round(bare_rps, 1),
-        "ratio_to_bare_flask": round(flick_rps / bare_rps, 3),
+        "ratio_to_bare_flask": round(ratio, 3),
         "failures": sum(r.failures for r in flick),
-        **extra,
+        "sql_queries_per_request": scenario.queries,
     }
+    if scenario.target is not None:
+        row["target"] = scenario.target.describe(backend)
+        row["met"] = scenario.target.met(backend, ratio, p99) and not row["failures"]
+    return row
 
 
-def letterboxd_watchlist(rows: int) -> bytes:
-    lines = ["Date,Name,Year,Letterboxd URI"]
-    for number in range(rows):
-        lines.append(
-            f"2024-01-01,Imported film {number},{1950 + number % 75},https://boxd.it/{number}"
+def load(servers: dict, bare, scenario: Scenario, backend: str, args) -> dict:
+    """wrk on one scenario, alternating with the bare app."""
+    bare_runs, flick_runs = [], []
+    for _ in range(args.rounds):
+        bare_runs.append(run_wrk(bare.url, [Request("/")], seconds=args.seconds))
+        flick_runs.append(
+            run_wrk(
+                servers[scenario.server].url, scenario.requests, seconds=args.seconds
+            )
         )
-    return ("\r\n".join(lines) + "\r\n").encode()
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
-    parser.add_argument("--rounds", type=int, default=2, help="A B rounds per scenario")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"lists of {QUICK_SIZES} movies and 3-second runs",
+    row = summarise(scenario, backend, bare_runs, flick_runs)
+    row["worker_rss_mib"] = round(max_worker_rss(servers[scenario.server].process), 1)
+    print(
+        f"bench: {backend}: {scenario.name}: {row['requests_per_second']} req/s, "
+        f"x{row['ratio_to_bare_flask']}, p99 {row['p99_ms']} ms",
+        file=sys.stderr,
     )
-    return parser.parse_args()
+    return row
 
 
-def seed_database(database_url: str, sizes: tuple[int, ...]) -> dict:
-    """The schema by the release step, then the users; returns the argon2 settings."""
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "flicklist", "db", "upgrade"],
-        env=server_env(database_url),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    app = create_app(
-        ProductionConfig,
-        {"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url},
-    )
-    started = time.perf_counter()
-    with app.app_context():
-        for size in sizes:
-            seed_user(f"user{size}@bench.example", size, seed=size)
-        seed_user("writer@bench.example", 0)
-        seed_user("exporter@bench.example", sizes[-1], seed=7)
-        seed_user("importer@bench.example", 0)
-        db.engine.dispose()
-    print(f"bench: seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return {
-        "time_cost": app.config["ARGON2_TIME_COST"],
-        "memory_cost_kib": app.config["ARGON2_MEMORY_COST_KIB"],
-        "parallelism": app.config["ARGON2_PARALLELISM"],
-    }
-
-
-def logged_in_cookie(base: str, email: str) -> str:
-    client = Client(base)
-    client.login(email, PASSWORD)
-    # As a browser does after logging in: the first page stores the CSRF secret
-    # in the session cookie, so later pages leave the cookie alone.
-    client.request("GET", "/")
-    return client.cookie_header()
-
-
-def scenarios(base: str, sizes: tuple[int, ...]) -> list[Scenario]:
-    """What wrk loads, each with the session cookie and CSRF token it needs."""
-    largest = sizes[-1]
-    cookies = {
-        size: logged_in_cookie(base, f"user{size}@bench.example") for size in sizes
-    }
-    result = [Scenario("GET /login (anonymous)", {"path": "/login"})]
-    for size in sizes:
-        wrk = {"path": "/", "cookie": cookies[size]}
-        email = f"user{size}@bench.example"
-        result.append(Scenario(f"GET / ({size:,} movies)", wrk, email))
-    wrk = {"path": "/watched", "cookie": cookies[largest]}
-    email = f"user{largest}@bench.example"
-    result.append(Scenario(f"GET /watched ({largest:,} movies)", wrk, email))
-
-    writer = Client(base)
-    writer.login("writer@bench.example", PASSWORD)
-    body = urlencode({"csrf_token": writer.csrf("/"), "year": "2001"})
-    wrk = {
-        "method": "POST",
-        "path": "/movies",
-        "cookie": writer.cookie_header(),
-        "unique": True,
-        "body": body + "&title=Bench+{n}",
-    }
-    form = {"title": "Counted film", "year": "2001"}
-    result.append(Scenario("POST /movies", wrk, "writer@bench.example", form))
-
-    anonymous = Client(base)
-    token = anonymous.csrf("/login")  # first: the page sets the session cookie
-    form = {"email": "writer@bench.example", "password": PASSWORD}
-    wrk = {
-        "method": "POST",
-        "path": "/login",
-        "cookie": anonymous.cookie_header(),
-        "body": urlencode({"csrf_token": token, **form}),
-    }
-    result.append(Scenario("POST /login", wrk, None, form))
-    return result
-
-
-def queries_per_request(database_url: str, loads: list[Scenario]) -> dict:
-    by_email: dict[str | None, list[Scenario]] = {}
-    for scenario in loads:
-        by_email.setdefault(scenario.email, []).append(scenario)
-    counts = {}
-    for email, group in by_email.items():
-        counts.update(count_queries(database_url, email, group))
-    return counts
-
-
-def load(
-    flick: Gunicorn,
-    bare: Gunicorn,
-    loads: list[Scenario],
-    rounds: int,
-    seconds: int,
-    queries: dict[str, int],
-    argon2: dict,
-) -> list[dict]:
-    """wrk on every scenario, alternating with the bare app; one result each."""
-    results = []
-    for scenario in loads:
-        bare_runs, flick_runs = ab_runs(
-            flick.url, bare.url, rounds, seconds, **scenario.wrk
-        )
-        details = {
-            "sql_queries_per_request": queries.get(scenario.name),
-            "worker_rss_mib": round(max_worker_rss(flick.process), 1),
-        }
-        if scenario.name == "POST /login":
-            rps = sum(r.requests_per_second for r in flick_runs) / len(flick_runs)
-            details["logins_per_second_per_worker"] = round(rps / 2, 1)
-            details["argon2"] = argon2
-        results.append(summarise(scenario.name, bare_runs, flick_runs, details))
-        print(
-            f"bench: {scenario.name}: {results[-1]['requests_per_second']} req/s",
-            file=sys.stderr,
-        )
-    return results
-
-
-def export_and_import(flick: Gunicorn, largest: int) -> list[dict]:
-    """One large export (its time and the worker's memory growth), one import."""
-    exporter = Client(flick.url)
-    exporter.login("exporter@bench.example", PASSWORD)
-    with PeakMemory(flick.process) as memory:
+def export(base: str, process, largest: int) -> dict:
+    """One large export: its time and the worker's memory growth."""
+    exporter = Client(base)
+    exporter.login(EXPORTER, PASSWORD)
+    with PeakMemory(process) as memory:
         started = time.perf_counter()
         status, body = exporter.request("GET", "/export.csv")
-        export_seconds = time.perf_counter() - started
-    exported = {
+        seconds = time.perf_counter() - started
+    return {
         "scenario": f"GET /export.csv ({largest:,} movies)",
         "status": status,
-        "seconds": round(export_seconds, 3),
+        "seconds": round(seconds, 3),
         "bytes": len(body),
         "worker_memory_growth_mib": round(memory.growth_mib, 1),
     }
-    importer = Client(flick.url)
-    importer.login("importer@bench.example", PASSWORD)
-    started = time.perf_counter()
-    status, _ = importer.post_file(
-        "/import", "file", "watchlist.csv", letterboxd_watchlist(10_000), "/"
+
+
+def bench_database(backend: str, database_url: str, accounts: Accounts, args) -> list:
+    reset_database(database_url)
+    everyone = Accounts(
+        accounts.sizes, accounts.many, accounts.many_movies, (*accounts.extra, EXPORTER)
     )
-    imported = {
-        "scenario": "POST /import (10,000 rows)",
-        "status": status,
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    return [exported, imported]
+    ids = seed_database(database_url, everyone)
+    with (
+        gunicorn(database_url) as cached,
+        gunicorn(database_url, **LIST_CACHE_OFF) as missed,
+        gunicorn(database_url, app="bench.bare_app:app") as bare,
+    ):
+        servers = {"cached": cached, MISS: missed}
+        scenarios = build_scenarios(cached.url, database_url, accounts, ids)
+        if args.only:
+            scenarios = [s for s in scenarios if args.only in s.key]
+        rows = []
+        for scenario in scenarios:
+            scenario.queries = count_queries(database_url, scenario)
+            rows.append(load(servers, bare, scenario, backend, args))
+        if not args.only:
+            if measure_imports is not None:
+                rows += measure_imports(cached.url)
+            rows.append(export(cached.url, cached.process, accounts.sizes[-1]))
+    for row in rows:
+        row["database"] = backend
+    return rows
 
 
-def write_report(results: list[dict], seconds: int, rounds: int) -> None:
+def write_report(results: list[dict], args, databases: list[str]) -> None:
     report = {
+        "date": date.today().isoformat(),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
@@ -361,9 +238,9 @@ def write_report(results: list[dict], seconds: int, rounds: int) -> None:
         "settings": {
             "workers": 2,
             "worker_class": "sync",
-            "wrk": f"-t2 -c16 -d{seconds}s",
-            "rounds": rounds,
-            "database": "SQLite (WAL)",
+            "wrk": f"-t2 -c16 -d{args.seconds}s",
+            "rounds": args.rounds,
+            "databases": databases,
         },
         "results": results,
     }
@@ -375,61 +252,62 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    sizes = QUICK_SIZES if args.quick else SIZES
-    seconds = 3 if args.quick else args.seconds
+    accounts = QUICK if args.quick else FULL
+    if args.quick:
+        args.seconds, args.rounds = 3, 1
+    databases = []
     tmp = Path(tempfile.mkdtemp(prefix="flicklist-bench-"))
+    results = []
     try:
-        database_url = f"sqlite:///{tmp}/flicklist.sqlite"
-        argon2 = seed_database(database_url, sizes)
-        (tmp / "bare").mkdir()
-        bare_env = server_env(f"sqlite:///{tmp}/bare/x.sqlite")
-        with (
-            gunicorn("wsgi:app", server_env(database_url)) as flick,
-            gunicorn("bench.bare_app:app", bare_env) as bare,
-        ):
-            loads = scenarios(flick.url, sizes)
-            queries = queries_per_request(database_url, loads)
-            results = load(flick, bare, loads, args.rounds, seconds, queries, argon2)
-            results += export_and_import(flick, sizes[-1])
+        if args.database in ("sqlite", "both"):
+            databases.append(("sqlite", f"sqlite:///{tmp}/flicklist.sqlite"))
+        if args.database in ("postgresql", "both"):
+            if postgresql_answers():
+                databases.append(("postgresql", POSTGRESQL_URL))
+            else:
+                print(f"bench: no PostgreSQL at {POSTGRESQL_URL}", file=sys.stderr)
+        for backend, url in databases:
+            results += bench_database(backend, url, accounts, args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    write_report(results, seconds, args.rounds)
-    print_table(results)
-    return 0
+    write_report(results, args, [backend for backend, _ in databases])
+    print(format_table(results, [backend for backend, _ in databases]))
+    return 0 if all(row.get("met", True) for row in results) else 1
 
 
-COLUMNS = (
-    ("scenario", "scenario", "<34", ""),
-    ("requests_per_second", "req/s", ">8", ".1f"),
-    ("p50_ms", "p50 ms", ">7", ".2f"),
-    ("p99_ms", "p99 ms", ">7", ".2f"),
-    ("ratio_to_bare_flask", "x bare", ">7", ".3f"),
-    ("sql_queries_per_request", "SQL/req", ">7", ""),
-    ("worker_rss_mib", "RSS MiB", ">8", ".1f"),
-)
-
-
-def print_table(results: list[dict]) -> None:
-    header = " ".join(f"{title:{align}}" for _, title, align, _ in COLUMNS)
-    print(header)
-    print("-" * len(header))
+def format_table(results: list[dict], backends: list[str]) -> str:
+    """One row per scenario, the databases side by side."""
+    by_scenario: dict[str, dict[str, dict]] = {}
     for row in results:
-        if "requests_per_second" not in row:
-            detail = ", ".join(f"{k}={v}" for k, v in row.items() if k != "scenario")
-            print(f"{row['scenario']:34} {detail}")
-            continue
-        cells = []
-        for key, _, align, number in COLUMNS:
-            value = row.get(key)
-            text = "-" if value is None else format(value, number)
-            cells.append(f"{text:{align}}")
-        print(" ".join(cells))
-    for row in results:
-        if "logins_per_second_per_worker" in row:
-            print(
-                f"\nPOST /login: {row['logins_per_second_per_worker']} logins/s "
-                f"per worker with argon2id {row['argon2']}"
-            )
+        by_scenario.setdefault(row["scenario"], {})[row["database"]] = row
+    width = max(len(name) for name in by_scenario) if by_scenario else 20
+    header = f"{'scenario':{width}}"
+    for backend in backends:
+        header += (
+            f" | {backend + ': x bare':>16} {'p99 ms':>7} {'SQL':>3} {'target':>16}"
+        )
+    lines = [header, "-" * len(header)]
+    for name, rows in by_scenario.items():
+        line = f"{name:{width}}"
+        for backend in backends:
+            row = rows.get(backend)
+            if row is None:
+                line += f" | {'':>16} {'':>7} {'':>3} {'':>16}"
+            elif "ratio_to_bare_flask" in row:
+                mark = {True: " ok", False: " NO", None: ""}[row.get("met")]
+                queries = row["sql_queries_per_request"]
+                line += (
+                    f" | {row['requests_per_second']:>7.0f} req/s"
+                    f" {row['ratio_to_bare_flask']:>4.2f}"
+                    f" {row['p99_ms']:>7.1f} {'-' if queries is None else queries:>3}"
+                    f" {row.get('target', '') + mark:>16}"
+                )
+            else:
+                seconds = f"{row['seconds']:.2f} s ({row['status']})"
+                extra = f"{row.get('target', '')}{' ok' if row.get('met') else ''}"
+                line += f" | {seconds:>16} {'':>7} {'':>3} {extra:>16}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -39,13 +39,15 @@ WORDS = [
 ]
 
 
-def movie_rows(user_id: int, count: int, rng: random.Random) -> list[dict]:
-    """Movie dicts; a fifth of them watched once (and mostly rated)."""
+def movie_rows(
+    user_id: int, count: int, rng: random.Random, watched_share: int = 5
+) -> list[dict]:
+    """Movie dicts; one in `watched_share` watched once (and mostly rated)."""
     start = datetime(2015, 1, 1)
     movies = []
     for number in range(count):
         title = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {number}"
-        watched = number % 5 == 0
+        watched = number % watched_share == 0
         watched_on = (
             date(2016, 1, 1) + timedelta(days=number % 3000) if watched else None
         )
@@ -65,12 +67,21 @@ def movie_rows(user_id: int, count: int, rng: random.Random) -> list[dict]:
     return movies
 
 
-def seed_user(email: str, movie_count: int, seed: int = 1) -> int:
-    """A user with `movie_count` movies; returns the user id. Needs an app context."""
-    user = User(email=email, password_hash=hash_password(PASSWORD))
+def seed_user(
+    email: str,
+    movie_count: int,
+    seed: int = 1,
+    *,
+    watched_share: int = 5,
+    password_hash: str | None = None,
+) -> int:
+    """A user with `movie_count` movies, one in `watched_share` of them watched;
+    returns the user id. Needs an app context. Pass one `password_hash` to seed
+    many accounts without hashing the same password for each."""
+    user = User(email=email, password_hash=password_hash or hash_password(PASSWORD))
     db.session.add(user)
     db.session.flush()
-    movies = movie_rows(user.id, movie_count, random.Random(seed))
+    movies = movie_rows(user.id, movie_count, random.Random(seed), watched_share)
     if movies:
         db.session.execute(sa.insert(Movie), movies)
         watched = db.session.execute(

@@ -1,4 +1,4 @@
-"""Run wrk against a URL and read requests/s, latency percentiles and failures."""
+"""Run wrk against a server and read requests/s, latency percentiles and failures."""
 
 import re
 import subprocess
@@ -7,6 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request wrk sends; `{n}` in the body becomes a unique counter."""
+
+    path: str
+    method: str = "GET"
+    cookie: str = ""
+    body: str = ""
 
 
 @dataclass
@@ -38,11 +48,26 @@ def parse(output: str) -> WrkResult:
     return WrkResult(rps, p50, p99, total, failures)
 
 
-def lua_script(
-    method: str, path: str, cookie: str, body: str, unique_field: str
-) -> str:
-    """A wrk script; `{n}` in the body becomes a per-thread counter when asked."""
+def lua_string(text: str) -> str:
+    """A Lua string literal for any text (long brackets cannot hold every text)."""
+    return '"' + "".join(f"\\{byte}" for byte in text.encode()) + '"'
+
+
+def lua_script(requests: list[Request]) -> str:
+    """A wrk script that cycles through `requests`, each thread from its own offset."""
+    rows = ",\n".join(
+        "{"
+        + ", ".join(
+            lua_string(value)
+            for value in (request.method, request.path, request.cookie, request.body)
+        )
+        + "}"
+        for request in requests
+    )
     return f"""
+local requests = {{
+{rows}
+}}
 local counter = 0
 local tid = 0
 local created = 0
@@ -52,36 +77,32 @@ function setup(thread)
 end
 request = function()
   counter = counter + 1
-  local body = [[{body}]]
-  if {"true" if unique_field else "false"} then
-    body = body:gsub("{{n}}", tostring(tid) .. "-" .. tostring(counter))
-  end
+  local r = requests[((counter + tid * 7919) % #requests) + 1]
+  local body = r[4]
   local headers = {{}}
-  headers["Cookie"] = [[{cookie}]]
+  headers["Cookie"] = r[3]
   headers["User-Agent"] = "flicklist-bench"
   if body ~= "" then
+    body = body:gsub("{{n}}", tostring(tid) .. "-" .. tostring(counter))
     headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return wrk.format(r[1], r[2], headers, body)
   end
-  return wrk.format("{method}", "{path}", headers, body ~= "" and body or nil)
+  return wrk.format(r[1], r[2], headers, nil)
 end
 """
 
 
 def run_wrk(
     base: str,
-    path: str,
+    requests: list[Request],
     *,
-    method: str = "GET",
-    cookie: str = "",
-    body: str = "",
-    unique: bool = False,
     seconds: int = 8,
     threads: int = 2,
     connections: int = 16,
 ) -> WrkResult:
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "request.lua"
-        script.write_text(lua_script(method, path, cookie, body, "n" if unique else ""))
+        script = Path(tmp) / "requests.lua"
+        script.write_text(lua_script(requests))
         command = [
             "wrk",
             f"-t{threads}",
@@ -92,7 +113,7 @@ def run_wrk(
             "10s",
             "-s",
             str(script),
-            base + path,
+            base + requests[0].path,
         ]
         output = subprocess.run(
             command, capture_output=True, text=True, check=True

@@ -1,12 +1,14 @@
 """The database connection: URLs, engine options, SQLite's per-connection settings,
 and development's schema on first use."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
 
 import flask_migrate
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
@@ -65,8 +67,37 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        writing = has_request_context() and request.method not in READ_METHODS
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write() else "BEGIN")
+
+
+def may_write() -> bool:
+    """True in a request that may write, outside its read-only step."""
+    return (
+        has_request_context()
+        and request.method not in READ_METHODS
+        and not g.get("read_only_step")
+    )
+
+
+@contextmanager
+def read_only_step() -> Iterator[None]:
+    """A first step of a request that only reads (the session lookup).
+
+    On SQLite, in a request that may write, it runs in a plain BEGIN transaction
+    of its own, ended here; the request's writes then begin theirs with BEGIN
+    IMMEDIATE, so a POST holds the write lock while it writes, not from the
+    session lookup on. Elsewhere it changes nothing.
+    """
+    if not may_write() or db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    g.read_only_step = True
+    try:
+        yield
+    finally:
+        g.read_only_step = False
+    # Commit, not rollback: a rollback would expire what the step loaded.
+    db.session.commit()
 
 
 def register_empty_database_upgrade(app: Flask) -> None:

@@ -19,6 +19,7 @@ from flicklist.auth.passwords import (
     needs_rehash,
     verify_password,
 )
+from flicklist.database import read_only_step
 from flicklist.extensions import db
 from flicklist.models import IP_ADDRESS_MAX, USER_AGENT_MAX, User, UserSession
 from flicklist.security import new_token, token_digest
@@ -168,9 +169,10 @@ SESSION_AND_USER = (
 
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: one query for the session and its user."""
-    row = db.session.execute(
-        SESSION_AND_USER, {"token_hash": token_digest(token)}
-    ).first()
+    with read_only_step():
+        row = db.session.execute(
+            SESSION_AND_USER, {"token_hash": token_digest(token)}
+        ).first()
     if row is None:
         return None
     record, user = row

@@ -5,39 +5,96 @@ transaction ends (one per form, one per imported file).
 """
 
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from flicklist.rules import title_key
+from flicklist.rules import VIEWINGS_PER_MOVIE_MAX
+
+# Each form's change is one UPDATE or INSERT that checks ownership and limits in its
+# WHERE clause, rather than an ORM load, a check in Python and a flush: the busiest
+# forms cost one or two statements, and the row they change is locked from the start.
+INSERT_OR_SKIP = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class Viewed(NamedTuple):
+    """A recorded viewing: the movie's title and how many viewings it now has."""
+
+    title: str
+    viewing_count: int
 
 
 def own_movie_query(user_id: int, movie_id: int) -> sa.Select:
     return sa.select(Movie).where(Movie.id == movie_id, Movie.user_id == user_id)
 
 
-def find_movie(user_id: int, title: str, year: int | None) -> Movie | None:
-    """The user's movie with this title (ignoring case) and year, if any."""
-    return db.session.scalar(
-        sa.select(Movie).where(
+def add_movie(user_id: int, title: str, year: int | None) -> bool:
+    """Put a new movie on the watchlist; False when the same title (ignoring case)
+    and year is on the list already.
+
+    The unique indexes decide, in the one INSERT (ON CONFLICT DO NOTHING), so two
+    requests adding the same film at once still make one movie.
+    """
+    insert = INSERT_OR_SKIP[db.session.get_bind().dialect.name](Movie)
+    added = db.session.scalar(
+        insert.values(user_id=user_id, title=title, year=year)
+        .on_conflict_do_nothing()
+        .returning(Movie.id)
+    )
+    return added is not None
+
+
+def add_viewing(user_id: int, movie_id: int, watched_on: date) -> Viewed | None:
+    """Record a viewing of the user's movie when it has room for one more.
+
+    None when the movie is not the user's or holds VIEWINGS_PER_MOVIE_MAX already.
+    The UPDATE counts the viewing in and locks the row, so two at once (a double
+    click) cannot both count from the same viewing_count.
+    """
+    day = sa.literal(watched_on, sa.Date)
+    counted = db.session.execute(
+        sa.update(Movie)
+        .where(
+            Movie.id == movie_id,
             Movie.user_id == user_id,
-            Movie.title_key == title_key(title),
-            Movie.year.is_(None) if year is None else Movie.year == year,
+            Movie.viewing_count < VIEWINGS_PER_MOVIE_MAX,
         )
+        .values(
+            watched=True,
+            viewing_count=Movie.viewing_count + 1,
+            last_watched_on=sa.case(
+                (Movie.last_watched_on.is_(None), day),
+                (Movie.last_watched_on < day, day),
+                else_=Movie.last_watched_on,
+            ),
+        )
+        .returning(Movie.title, Movie.viewing_count)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if counted is None:
+        return None
+    db.session.execute(sa.insert(Viewing).values(movie_id=movie_id, watched_on=day))
+    return Viewed(*counted)
+
+
+def rate_movie(user_id: int, movie_id: int, rating_halves: int) -> str | None:
+    """Rate the user's watched movie; its title, or None when it is not the
+    user's or not watched."""
+    return db.session.scalar(
+        sa.update(Movie)
+        .where(Movie.id == movie_id, Movie.user_id == user_id, Movie.watched)
+        .values(rating_halves=rating_halves)
+        .returning(Movie.title)
+        .execution_options(synchronize_session=False)
     )
 
 
-def add_movie(user_id: int, title: str, year: int | None) -> Movie:
-    """A new movie on the watchlist (flushed; the unique index guards races)."""
-    movie = Movie(user_id=user_id, title=title, year=year)
-    db.session.add(movie)
-    db.session.flush()
-    return movie
-
-
 def record_viewing(movie: Movie, watched_on: date | None) -> Viewing:
-    """Another viewing; the first one crosses the movie off the watchlist."""
+    """Another viewing of a loaded movie; the first one crosses it off the
+    watchlist. (The form uses add_viewing.)"""
     viewing = Viewing(movie_id=movie.id, watched_on=watched_on)
     db.session.add(viewing)
     movie.watched = True

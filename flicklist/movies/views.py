@@ -15,17 +15,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from flicklist.extensions import db
 from flicklist.form_helpers import flash_errors
 from flicklist.models import Movie
 from flicklist.movies.changes import (
     add_movie,
-    find_movie,
+    add_viewing,
     forget_viewings,
     own_movie_query,
-    record_viewing,
+    rate_movie,
     remove_viewing,
 )
 from flicklist.movies.forms import (
@@ -152,17 +151,12 @@ def add():
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("movies.index"), code=303)
-    title, year = form.title.data, form.year.data
-    if find_movie(current_user.id, title, year) is not None:
-        flash(ALREADY_ON_LIST.format(title=title), "error")
-        return redirect(url_for("movies.index"), code=303)
-    try:
-        add_movie(current_user.id, title, year)
-        db.session.commit()
-    except IntegrityError:
+    title = form.title.data
+    if not add_movie(current_user.id, title, form.year.data):
         db.session.rollback()
         flash(ALREADY_ON_LIST.format(title=title), "error")
         return redirect(url_for("movies.index"), code=303)
+    db.session.commit()
     flash(f"Added {title} to your watchlist.", "success")
     return redirect(url_for("movies.index"), code=303)
 
@@ -188,25 +182,25 @@ def back_to_detail(movie: Movie):
 
 @bp.post("/movies/<id:movie_id>/watched")
 def mark_watched(movie_id: int):
-    movie = own_movie_or_404(movie_id)
     form = WatchedForm()
     if not form.validate_on_submit():
+        own_movie_or_404(movie_id)
         flash_errors(form)
         return back_to_list()
-    if movie.viewing_count >= VIEWINGS_PER_MOVIE_MAX:
+    viewed = add_viewing(current_user.id, movie_id, form.date.data or today())
+    if viewed is None:
+        title = own_movie_or_404(movie_id).title
         flash(
-            f"{movie.title} already has {VIEWINGS_PER_MOVIE_MAX:,} viewings, "
+            f"{title} already has {VIEWINGS_PER_MOVIE_MAX:,} viewings, "
             "the most a movie keeps.",
             "error",
         )
         return back_to_list()
-    first = not movie.watched
-    record_viewing(movie, form.date.data or today())
     db.session.commit()
-    if first:
-        flash(f"Crossed {movie.title} off your watchlist.", "success")
+    if viewed.viewing_count == 1:
+        flash(f"Crossed {viewed.title} off your watchlist.", "success")
     else:
-        flash(f"Recorded another viewing of {movie.title}.", "success")
+        flash(f"Recorded another viewing of {viewed.title}.", "success")
     return back_to_list()
 
 
@@ -221,17 +215,19 @@ def mark_unwatched(movie_id: int):
 
 @bp.post("/movies/<id:movie_id>/rating")
 def rate(movie_id: int):
-    movie = own_movie_or_404(movie_id)
     form = RatingForm()
     if not form.validate_on_submit():
+        own_movie_or_404(movie_id)
         flash_errors(form)
         return back_to_list()
-    if not movie.watched:
-        flash(f"Mark {movie.title} as watched before rating it.", "error")
+    title = rate_movie(current_user.id, movie_id, form.rating.data)
+    if title is None:
+        title = own_movie_or_404(movie_id).title
+        flash(f"Mark {title} as watched before rating it.", "error")
         return back_to_list()
-    movie.rating_halves = form.rating.data
     db.session.commit()
-    flash(f"Rated {movie.title} {movie.rating:g} out of 5.", "success")
+    rating = form.rating.data / 2
+    flash(f"Rated {title} {rating:g} out of 5.", "success")
     return back_to_list()
 
 
