@@ -20,6 +20,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = MappingProxyType({})
     DATABASE_POOL_SIZE = 5
     DATABASE_MAX_OVERFLOW = 10
+    # A pooled PostgreSQL connection idle this long is tested before use.
+    DATABASE_PING_AFTER_IDLE_SECONDS = 10
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 
     MAX_CONTENT_LENGTH = 2 * MIB

@@ -9,7 +9,11 @@ from config import DevelopmentConfig
 from flicklist import account, auth, movies, public, stats, transfer
 from flicklist.auth.logins import load_user
 from flicklist.converters import IdConverter
-from flicklist.database import configure_sqlite, register_empty_database_upgrade
+from flicklist.database import (
+    configure_sqlite,
+    ping_after_idle,
+    register_empty_database_upgrade,
+)
 from flicklist.errors import register_error_handlers
 from flicklist.extensions import csrf, db, limiter, login_manager, migrate
 from flicklist.request_log import FlickList, register_request_log
@@ -66,6 +70,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        else:
+            ping_after_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

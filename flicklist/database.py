@@ -1,6 +1,7 @@
 """The database connection: URLs, engine options, SQLite's per-connection settings,
 and development's schema on first use."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +13,8 @@ from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
+from flicklist.db_session import READ_METHODS
 from flicklist.extensions import db
-
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def normalise_database_url(url: str) -> str:
@@ -28,7 +28,9 @@ def normalise_database_url(url: str) -> str:
 def engine_options(app: Flask) -> dict:
     """SQLAlchemy engine options that suit the configured database."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    options: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: a round trip before every request. PostgreSQL's idle
+    # connections are tested instead (ping_after_idle); SQLite's file needs none.
+    options: dict = {}
     if url.get_backend_name() == "sqlite":
         options["connect_args"] = {
             "timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000,
@@ -40,6 +42,34 @@ def engine_options(app: Flask) -> dict:
         options["connect_args"] = {"connect_timeout": 5}
     options.update(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     return options
+
+
+def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection before use only when it has sat idle a while.
+
+    A connection in steady use proves itself on every request; one that sat idle
+    may have been closed meanwhile (a database restart, a firewall), so only that
+    one is tested, and replaced when the test fails: the pool checks out another
+    when a checkout listener raises DisconnectionError (SQLAlchemy's PoolEvents).
+    """
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine, "checkin")
+    def note_idle_since(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except dbapi_error as error:
+            raise sa.exc.DisconnectionError(str(error)) from error
 
 
 def default_sqlite_url(instance_folder: Path) -> str:

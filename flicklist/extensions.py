@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from flicklist.db_session import RequestSession
+
 
 class Base(DeclarativeBase):
     """Declarative base; its naming convention gives Alembic stable constraint names."""
@@ -35,7 +37,10 @@ def config_limit(key: str):
 
 
 # Objects stay usable after commit; each request is short and ends with its commit.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(
+    model_class=Base,
+    session_options={"expire_on_commit": False, "class_": RequestSession},
+)
 migrate = Migrate()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

@@ -3,6 +3,8 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from flicklist.db_session import read_in_one_transaction
+from flicklist.extensions import db
 from flicklist.stats.charts import bar_chart
 from flicklist.stats.queries import monthly_viewings, movie_counts, rating_histogram
 
@@ -17,6 +19,7 @@ def require_login() -> None:
 
 @bp.get("/stats")
 def index():
+    read_in_one_transaction(db.session)  # the counts and charts must agree
     ratings = rating_histogram(current_user.id)
     months = monthly_viewings(current_user.id)
     return render_template(

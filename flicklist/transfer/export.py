@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
+from flicklist.db_session import read_in_one_transaction
 from flicklist.extensions import db
 from flicklist.models import Movie
 from flicklist.rules import format_rating
@@ -63,6 +64,7 @@ def csv_row(movie) -> list[str]:
 
 def export_lines(user_id: int) -> Iterator[str]:
     """The CSV text in chunks: the header, then one chunk per batch of movies."""
+    read_in_one_transaction(db.session)  # a server-side cursor lives in one
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(FLICKLIST_HEADER)
