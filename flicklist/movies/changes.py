@@ -12,12 +12,63 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from flicklist.rules import VIEWINGS_PER_MOVIE_MAX
+from flicklist.rules import VIEWINGS_PER_MOVIE_MAX, title_key
 
 # Each form's change is one UPDATE or INSERT that checks ownership and limits in its
 # WHERE clause, rather than an ORM load, a check in Python and a flush: the busiest
 # forms cost one or two statements, and the row they change is locked from the start.
-INSERT_OR_SKIP = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# The statements are Core (the ORM's bulk machinery is not needed for one row) and
+# built once: building one costs about as much as running it on SQLite.
+MOVIE = Movie.__table__
+VIEWING = Viewing.__table__
+param = sa.bindparam
+
+
+def insert_or_skip(dialect: type) -> sa.Insert:
+    return (
+        dialect.insert(MOVIE)
+        .values(
+            user_id=param("owner"),
+            title=param("new_title"),
+            title_key=param("new_key"),
+            year=param("new_year"),
+        )
+        .on_conflict_do_nothing()
+        .returning(MOVIE.c.id)
+    )
+
+
+ADD_MOVIE = {"sqlite": insert_or_skip(sqlite), "postgresql": insert_or_skip(postgresql)}
+DAY = param("day", type_=sa.Date)
+COUNT_VIEWING = (
+    sa.update(MOVIE)
+    .where(
+        MOVIE.c.id == param("movie"),
+        MOVIE.c.user_id == param("owner"),
+        MOVIE.c.viewing_count < VIEWINGS_PER_MOVIE_MAX,
+    )
+    .values(
+        watched=True,
+        viewing_count=MOVIE.c.viewing_count + 1,
+        last_watched_on=sa.case(
+            (MOVIE.c.last_watched_on.is_(None), DAY),
+            (MOVIE.c.last_watched_on < DAY, DAY),
+            else_=MOVIE.c.last_watched_on,
+        ),
+    )
+    .returning(MOVIE.c.title, MOVIE.c.viewing_count)
+)
+ADD_VIEWING = sa.insert(VIEWING).values(movie_id=param("movie"), watched_on=DAY)
+RATE_MOVIE = (
+    sa.update(MOVIE)
+    .where(
+        MOVIE.c.id == param("movie"),
+        MOVIE.c.user_id == param("owner"),
+        MOVIE.c.watched,
+    )
+    .values(rating_halves=param("halves"))
+    .returning(MOVIE.c.title)
+)
 
 
 class Viewed(NamedTuple):
@@ -38,12 +89,14 @@ def add_movie(user_id: int, title: str, year: int | None) -> bool:
     The unique indexes decide, in the one INSERT (ON CONFLICT DO NOTHING), so two
     requests adding the same film at once still make one movie.
     """
-    insert = INSERT_OR_SKIP[db.session.get_bind().dialect.name](Movie)
-    added = db.session.scalar(
-        insert.values(user_id=user_id, title=title, year=year)
-        .on_conflict_do_nothing()
-        .returning(Movie.id)
-    )
+    insert = ADD_MOVIE[db.session.get_bind().dialect.name]
+    values = {
+        "owner": user_id,
+        "new_title": title,
+        "new_key": title_key(title),
+        "new_year": year,
+    }
+    added = db.session.scalar(insert, values)
     return added is not None
 
 
@@ -54,42 +107,19 @@ def add_viewing(user_id: int, movie_id: int, watched_on: date) -> Viewed | None:
     The UPDATE counts the viewing in and locks the row, so two at once (a double
     click) cannot both count from the same viewing_count.
     """
-    day = sa.literal(watched_on, sa.Date)
-    counted = db.session.execute(
-        sa.update(Movie)
-        .where(
-            Movie.id == movie_id,
-            Movie.user_id == user_id,
-            Movie.viewing_count < VIEWINGS_PER_MOVIE_MAX,
-        )
-        .values(
-            watched=True,
-            viewing_count=Movie.viewing_count + 1,
-            last_watched_on=sa.case(
-                (Movie.last_watched_on.is_(None), day),
-                (Movie.last_watched_on < day, day),
-                else_=Movie.last_watched_on,
-            ),
-        )
-        .returning(Movie.title, Movie.viewing_count)
-        .execution_options(synchronize_session=False)
-    ).first()
+    values = {"movie": movie_id, "owner": user_id, "day": watched_on}
+    counted = db.session.execute(COUNT_VIEWING, values).first()
     if counted is None:
         return None
-    db.session.execute(sa.insert(Viewing).values(movie_id=movie_id, watched_on=day))
+    db.session.execute(ADD_VIEWING, values)
     return Viewed(*counted)
 
 
 def rate_movie(user_id: int, movie_id: int, rating_halves: int) -> str | None:
     """Rate the user's watched movie; its title, or None when it is not the
     user's or not watched."""
-    return db.session.scalar(
-        sa.update(Movie)
-        .where(Movie.id == movie_id, Movie.user_id == user_id, Movie.watched)
-        .values(rating_halves=rating_halves)
-        .returning(Movie.title)
-        .execution_options(synchronize_session=False)
-    )
+    values = {"movie": movie_id, "owner": user_id, "halves": rating_halves}
+    return db.session.scalar(RATE_MOVIE, values)
 
 
 def record_viewing(movie: Movie, watched_on: date | None) -> Viewing:
