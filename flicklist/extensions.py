@@ -1,6 +1,6 @@
 """Extension objects, created bare here and bound to the app in create_app."""
 
-from flask import current_app, request
+from flask import Blueprint, current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -48,3 +48,20 @@ login_manager.login_message = "Please log in to see that page."
 login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_address)
+
+
+# Blueprints whose views carry no rate limit. Flask-Limiter checks every request for
+# default and application limits, which FlickList does not set; that check costs as
+# much as a cached list page's own work, so the busiest pages skip it.
+# tests/test_security_ratelimit.py checks that no view here carries a limit.
+UNLIMITED_BLUEPRINTS: set[str] = set()
+
+
+def without_rate_limits(blueprint: Blueprint) -> Blueprint:
+    UNLIMITED_BLUEPRINTS.add(blueprint.name)
+    return blueprint
+
+
+@limiter.request_filter
+def in_unlimited_blueprint() -> bool:
+    return request.blueprint in UNLIMITED_BLUEPRINTS

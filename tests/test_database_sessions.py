@@ -31,9 +31,8 @@ def test_a_get_reads_in_autocommit_and_a_post_in_a_transaction(app):
     assert autocommit_in(app, "POST") is False
     assert autocommit_in(app, "GET", ask_for_transaction=True) is False
     # The pool hands the connection on as it found it.
-    with app.app_context():
-        with db.engine.connect() as connection:
-            assert connection.connection.driver_connection.autocommit is False
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.connection.driver_connection.autocommit is False
 
 
 @postgresql_only

@@ -2,8 +2,9 @@
 
 import pytest
 import sqlalchemy as sa
+from flask_limiter.util import get_qualified_name
 
-from flicklist.extensions import db
+from flicklist.extensions import UNLIMITED_BLUEPRINTS, db, limiter
 from flicklist.models import User
 from tests.helpers import (
     PASSWORD,
@@ -169,3 +170,23 @@ def test_an_oversized_login_is_a_413_with_the_limits_on(limited_app):
     response = client.post("/login", data=data)
     assert response.status_code == 413
     assert "Too large" in response.get_data(as_text=True)
+
+
+def test_the_blueprints_that_skip_the_limiter_carry_no_limit(app):
+    """Requests to UNLIMITED_BLUEPRINTS skip Flask-Limiter's check: a limit put on
+    one of their views would never be enforced, so none may carry one. (Read from
+    Flask-Limiter's own record of decorated views, as its request check does.)"""
+    assert {"movies", "stats"} <= UNLIMITED_BLUEPRINTS
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rpartition(".")[0]
+        if blueprint not in UNLIMITED_BLUEPRINTS:
+            continue
+        name = get_qualified_name(app.view_functions[rule.endpoint])
+        assert name not in limiter._marked_for_limiting, rule.endpoint
+        assert not limiter.limit_manager.has_hints(rule.endpoint), rule.endpoint
+        checked += 1
+    assert checked >= 10
+    # The check does see a limited view where there is one.
+    login = get_qualified_name(app.view_functions["auth.login"])
+    assert login in limiter._marked_for_limiting

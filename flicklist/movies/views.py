@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from flicklist.extensions import db
+from flicklist.extensions import db, without_rate_limits
 from flicklist.form_helpers import flash_errors
 from flicklist.models import Movie
 from flicklist.movies.changes import (
@@ -50,7 +50,7 @@ from flicklist.rules import (
 from flicklist.security import redirect_back
 from flicklist.timeutil import today
 
-bp = Blueprint("movies", __name__)
+bp = without_rate_limits(Blueprint("movies", __name__))
 
 ALREADY_ON_LIST = "{title} is already on your list."
 

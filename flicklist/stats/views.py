@@ -4,11 +4,11 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from flicklist.db_session import read_in_one_transaction
-from flicklist.extensions import db
+from flicklist.extensions import db, without_rate_limits
 from flicklist.stats.charts import bar_chart
 from flicklist.stats.queries import monthly_viewings, movie_counts, rating_histogram
 
-bp = Blueprint("stats", __name__)
+bp = without_rate_limits(Blueprint("stats", __name__))
 
 
 @bp.before_request
