@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
-from tests.helpers import counting_queries, create_movie, listed_titles
+from tests.helpers import counting_queries, create_movie, csrf_token, listed_titles
 
 
 def seed_movies(app, user_id: int, count: int, watched: bool) -> None:
@@ -166,3 +166,23 @@ def test_watched_sorts_put_missing_values_last(app, logged_in, user_id, sort, ex
 def test_empty_watched_search_says_so(logged_in):
     html = logged_in.get("/watched?q=nothing").get_data(as_text=True)
     assert "No watched movie matches" in html
+
+
+def test_each_busy_form_costs_a_fixed_number_of_statements(app, logged_in, user_id):
+    """Add, mark watched and rate: the session lookup, then one conditional write
+    (a viewing adds its row), whatever the list holds; SQLite's ending of the
+    lookup's read transaction is a COMMIT, not a query."""
+    seed_movies(app, user_id, 300, watched=True)
+    movie_id = create_movie(app, user_id, "Counted", 2001, viewings=[date(2020, 1, 1)])
+    token = csrf_token(logged_in, "/")
+    forms = {
+        "/movies": ({"title": "Brand new", "year": "1999"}, 2),
+        f"/movies/{movie_id}/watched": ({"date": "2024-05-01"}, 3),
+        f"/movies/{movie_id}/rating": ({"rating": "4.5"}, 2),
+    }
+    for path, (fields, expected) in forms.items():
+        with counting_queries(app) as statements:
+            response = logged_in.post(path, data={"csrf_token": token, **fields})
+        assert response.status_code == 303, path
+        writes = [s for s in statements if not s.lstrip().upper().startswith("COMMIT")]
+        assert len(writes) == expected, (path, writes)
