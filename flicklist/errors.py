@@ -62,15 +62,20 @@ def navigation_without_database() -> dict:
     Flask-Login's template context loads the user from the database when this
     request has not yet; on an error page that may be what failed (or waits out
     SQLite's busy timeout a second time), so the user counts as anonymous for the
-    rest of the request unless already loaded. A loaded user whose attributes the
-    rollback expired shows no email; a browser whose session says it is logged in
-    still gets the logged-in links and the logout button.
+    rest of the request unless already loaded. The signed-in user is a plain
+    object (auth/logins.py) and always usable; an ORM User (the request that
+    logs in) whose attributes the rollback expired shows no email. A browser whose
+    session says it is logged in still gets the logged-in links and the logout
+    button.
     """
     user = g.get("_login_user")
     if user is None:
         g._login_user = login_manager.anonymous_user()
     state = sa.inspect(user, raiseerr=False) if user is not None else None
-    usable = state is not None and "email" not in state.unloaded
+    if state is None:
+        usable = user is not None and user.is_authenticated
+    else:
+        usable = "email" not in state.unloaded
     return {
         "nav_user": user if usable else None,
         "nav_signed_in": usable or is_signed_in(),

@@ -79,14 +79,18 @@ def logged_user_id() -> int | None:
     """The user id when this request loaded its user; never loads it just to log.
 
     Flask-Login keeps the loaded user in `g._login_user`; static files and failed
-    requests must not pay for (or fail on) a database query here. The id comes
-    from the identity map, not the attribute: after a failed request's rollback
-    reading `user.id` would query the database again.
+    requests must not pay for (or fail on) a database query here. A request's
+    signed-in user is a plain object (auth/logins.py); the ORM User that logging
+    in loads gives its id from the identity map, not the attribute: after a failed
+    request's rollback reading `user.id` would query the database again.
     """
-    state = sa.inspect(g.get("_login_user"), raiseerr=False)
-    if state is None or not state.identity:
+    user = g.get("_login_user")
+    if user is None or not user.is_authenticated:
         return None  # anonymous, or nobody loaded
-    return state.identity[0]
+    state = sa.inspect(user, raiseerr=False)
+    if state is None:
+        return user.id
+    return state.identity[0] if state.identity else None
 
 
 def request_record(response: Response) -> dict:

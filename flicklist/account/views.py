@@ -17,7 +17,7 @@ from flicklist.auth import logins
 from flicklist.auth.logins import current_password_matches
 from flicklist.extensions import client_address, config_limit, db, limiter
 from flicklist.form_helpers import flash_errors
-from flicklist.models import User
+from flicklist.models import ShareLink, User
 from flicklist.security import site_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -60,7 +60,7 @@ def index():
         sessions_form=SignOutOthersForm(),
         sessions=logins.active_sessions(user),
         current_session_id=user.current_session.id,
-        share_link=user.share_link,
+        share_link=db.session.get(ShareLink, user.id),
         # Shown once: only the token's digest is kept, so it cannot be rebuilt.
         new_share_url=session.pop(NEW_SHARE_URL, None),
     )

@@ -9,6 +9,12 @@ Argon2 is slow on purpose, so no transaction stays open while it runs: on SQLite
 a transaction that later writes would hold the write lock for that long.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask import Response, after_this_request, current_app, request, session
 from flask_login import current_user, login_user, logout_user
@@ -61,17 +67,20 @@ def current_password_matches(password: str) -> bool:
     return password_matches(current_user.password_hash, password)
 
 
-def change_password(user: User, new_password: str) -> None:
+def change_password(user: SignedInUser, new_password: str) -> None:
     """Set a new password, end every login of the user, and log this browser in anew."""
     new_hash = hash_new_password(new_password)
     remember = user.current_session.remember
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(password_hash=new_hash)
+    )
     user.password_hash = new_hash
     end_all_sessions(user)
     db.session.commit()
     start_session(user, remember=remember)
 
 
-def start_session(user: User, *, remember: bool = False) -> None:
+def start_session(user: User | SignedInUser, *, remember: bool = False) -> None:
     """Log the user in with a fresh session record (no fixation: old data goes)."""
     config = current_app.config
     now = utcnow()
@@ -101,12 +110,12 @@ def start_session(user: User, *, remember: bool = False) -> None:
     db.session.add(record)
     db.session.commit()
     user.session_token = token
-    user.current_session = record
+    user.current_session = SessionRecord(record.id, remember)
     session.clear()
     login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
 
 
-def end_current_session(user: User) -> None:
+def end_current_session(user: SignedInUser) -> None:
     """Delete this login's record and forget the cookies."""
     if user.session_token is not None:
         db.session.execute(
@@ -143,7 +152,7 @@ def clear_remember_cookie(response: Response) -> Response:
     return response
 
 
-def sign_out_other_sessions(user: User) -> int:
+def sign_out_other_sessions(user: SignedInUser) -> int:
     """Delete every session of the user but the current one; returns how many."""
     query = sa.delete(UserSession).where(UserSession.user_id == user.id)
     if user.current_session is not None:
@@ -153,58 +162,107 @@ def sign_out_other_sessions(user: User) -> int:
     return count
 
 
-def end_all_sessions(user: User) -> None:
+def end_all_sessions(user: User | SignedInUser) -> None:
     """Delete every session of the user (password change, account deletion)."""
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
 
 
+class SessionRecord(NamedTuple):
+    """What a request needs of its login's record."""
+
+    id: int
+    remember: bool
+
+
+@dataclass(eq=False)
+class SignedInUser:
+    """The logged-in account as Flask-Login's `current_user`, read from one row.
+
+    A plain object rather than the ORM's User: loading ORM objects costs more than
+    all the rest a cached list page does. Views change the account by its id
+    (change_password, delete), never through this object.
+    """
+
+    id: int
+    email: str
+    password_hash: str
+    created_at: datetime
+    list_version: int
+    session_token: str
+    current_session: SessionRecord
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+SESSION, USER = UserSession.__table__.c, User.__table__.c
 # Built once: every request runs it, and building a statement costs as much as
 # running it against SQLite.
 SESSION_AND_USER = (
-    sa.select(UserSession, User)
-    .join(User, User.id == UserSession.user_id)
-    .where(UserSession.token_hash == sa.bindparam("token_hash"))
+    sa.select(
+        SESSION.id,
+        SESSION.remember,
+        SESSION.last_seen_at,
+        SESSION.expires_at,
+        USER.id.label("user_id"),
+        USER.email,
+        USER.password_hash,
+        USER.created_at,
+        USER.list_version,
+    )
+    .join_from(UserSession.__table__, User.__table__, USER.id == SESSION.user_id)
+    .where(SESSION.token_hash == sa.bindparam("token_hash"))
 )
 
 
-def load_user(token: str) -> User | None:
+def load_user(token: str) -> SignedInUser | None:
     """Flask-Login's user loader: one query for the session and its user."""
     with read_only_step():
-        row = db.session.execute(
-            SESSION_AND_USER, {"token_hash": token_digest(token)}
-        ).first()
+        row = (
+            db.session.connection()
+            .execute(SESSION_AND_USER, {"token_hash": token_digest(token)})
+            .first()
+        )
     if row is None:
         return None
-    record, user = row
     config = current_app.config
     now = utcnow()
     idle_limit = (
         config["REMEMBER_COOKIE_DURATION"]
-        if record.remember
+        if row.remember
         else config["SESSION_IDLE_TIMEOUT"]
     )
-    if record.expires_at <= now or now - record.last_seen_at > idle_limit:
+    if row.expires_at <= now or now - row.last_seen_at > idle_limit:
         db.session.commit()
-        db.session.execute(sa.delete(UserSession).where(UserSession.id == record.id))
+        db.session.execute(sa.delete(UserSession).where(UserSession.id == row.id))
         db.session.commit()
         return None
-    if now - record.last_seen_at > config["SESSION_TOUCH_INTERVAL"]:
+    if now - row.last_seen_at > config["SESSION_TOUCH_INTERVAL"]:
         # End the read first: a SQLite transaction that reads and then writes
         # can fail at once instead of waiting for the lock.
         db.session.commit()
         db.session.execute(
             sa.update(UserSession)
-            .where(UserSession.id == record.id)
+            .where(UserSession.id == row.id)
             .values(last_seen_at=now)
         )
         db.session.commit()
-        record.last_seen_at = now
-    user.session_token = token
-    user.current_session = record
-    return user
+    return SignedInUser(
+        id=row.user_id,
+        email=row.email,
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        list_version=row.list_version,
+        session_token=token,
+        current_session=SessionRecord(row.id, row.remember),
+    )
 
 
-def active_sessions(user: User) -> list[UserSession]:
+def active_sessions(user: SignedInUser) -> list[UserSession]:
     """The user's sessions that have not expired, newest first."""
     return list(
         db.session.scalars(
