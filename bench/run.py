@@ -271,7 +271,9 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     write_report(results, args, [backend for backend, _ in databases])
-    print(format_table(results, [backend for backend, _ in databases]))
+    backends = [backend for backend, _ in databases]
+    print(format_table(results, backends))
+    (ROOT / "bench" / "results.md").write_text(markdown_table(results, backends))
     return 0 if all(row.get("met", True) for row in results) else 1
 
 
@@ -308,6 +310,43 @@ def format_table(results: list[dict], backends: list[str]) -> str:
                 line += f" | {seconds:>16} {'':>7} {'':>3} {extra:>16}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def markdown_table(results: list[dict], backends: list[str]) -> str:
+    """The table for the README: ratio to bare Flask, p99 and SQL per database."""
+    by_scenario: dict[str, dict[str, dict]] = {}
+    for row in results:
+        by_scenario.setdefault(row["scenario"], {})[row["database"]] = row
+    header = "| scenario | " + " | ".join(
+        f"{backend} req/s | x bare | p99 ms | SQL" for backend in backends
+    )
+    lines = [
+        header + " | target |",
+        "| --- |" + " ---: | ---: | ---: | ---: |" * len(backends) + " --- |",
+    ]
+    for name, rows in by_scenario.items():
+        cells, targets = [], []
+        for backend in backends:
+            row = rows.get(backend, {})
+            if "ratio_to_bare_flask" in row:
+                queries = row["sql_queries_per_request"]
+                cells += [
+                    f"{row['requests_per_second']:.0f}",
+                    f"{row['ratio_to_bare_flask']:.2f}",
+                    f"{row['p99_ms']:.1f}",
+                    "-" if queries is None else str(queries),
+                ]
+                if "target" in row:
+                    mark = "met" if row["met"] else "not met"
+                    targets.append(f"{backend}: {row['target']} {mark}")
+            elif row:
+                cells += [f"{row['seconds']:.2f} s", "", "", ""]
+                if "target" in row:
+                    targets.append(f"{backend}: {row['target']}")
+            else:
+                cells += ["", "", "", ""]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {'; '.join(targets)} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
