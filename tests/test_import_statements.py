@@ -16,7 +16,7 @@ from werkzeug.test import encode_multipart
 from flicklist.extensions import db
 from flicklist.models import Movie, User, Viewing
 from flicklist.timeutil import today
-from flicklist.transfer import merge
+from flicklist.transfer import bulk, merge
 from tests.helpers import (
     AuthActions,
     counting_queries,
@@ -75,13 +75,13 @@ def diary(rows: int) -> bytes:
 def copies(monkeypatch):
     """The tables written by PostgreSQL's COPY, which SQLAlchemy does not see."""
     tables: list[str] = []
-    copy_rows = merge.copy_rows
+    copy_rows = bulk.copy_rows
 
     def counted(table, columns, rows) -> None:
         tables.append(table.name)
         copy_rows(table, columns, rows)
 
-    monkeypatch.setattr(merge, "copy_rows", counted)
+    monkeypatch.setattr(bulk, "copy_rows", counted)
     yield tables
 
 
@@ -135,7 +135,7 @@ def shape(statement: str) -> str:
 
 
 def sqlite_insert_batches(rows: int) -> int:
-    return math.ceil(rows / merge.SQLITE_ROWS_PER_STATEMENT)
+    return math.ceil(rows / bulk.SQLITE_ROWS_PER_STATEMENT)
 
 
 def logged_in_as(app, email: str, password_hash: str):
@@ -238,7 +238,7 @@ def test_a_file_split_into_many_statements_stores_the_same(
     with app.app_context():
         db.session.execute(sa.delete(Movie))
         db.session.commit()
-    monkeypatch.setattr(merge, "SQLITE_ROWS_PER_STATEMENT", 7)
+    monkeypatch.setattr(bulk, "SQLITE_ROWS_PER_STATEMENT", 7)
     upload(client, content, "export.csv")
     assert everything_stored(app) == whole
     assert len(whole) == 40
@@ -283,14 +283,14 @@ def test_the_larger_page_cache_lasts_only_while_an_import_writes(
     insert_viewings = merge.insert_viewings
 
     def noting_insert_viewings(rows) -> None:
-        if not merge.on_postgresql():
+        if not bulk.on_postgresql():
             pragma = db.session.connection().exec_driver_sql("PRAGMA cache_size")
             during.append(pragma.scalar_one())
         insert_viewings(rows)
 
     monkeypatch.setattr(merge, "insert_viewings", noting_insert_viewings)
     upload(logged_in, flicklist_export(30), "export.csv")
-    assert during == [-merge.SQLITE_IMPORT_CACHE_KIB for _ in before]
+    assert during == [-bulk.SQLITE_IMPORT_CACHE_KIB for _ in before]
     assert sqlite_cache_sizes(app) == before
 
     def failing_insert_viewings(rows) -> None:
