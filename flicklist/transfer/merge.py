@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +12,12 @@ import sqlalchemy as sa
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
 from flicklist.timeutil import utcnow
+from flicklist.transfer.bulk import (
+    bulk_insert,
+    new_ids,
+    sqlite_import_cache,
+    update_by_id,
+)
 from flicklist.transfer.parse import (
     REJECTED_KEPT,
     ImportFileError,
@@ -23,9 +28,6 @@ from flicklist.transfer.parse import (
 
 # The rejected rows an import's message names; the rest are counted.
 REJECTED_SHOWN = REJECTED_KEPT
-# Rows a bulk statement sends at once: the dicts of a 100,000-row file are never
-# all in memory together.
-BATCH_ROWS = 5000
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -87,88 +89,59 @@ def nothing_to_import(parsed: ParsedFile) -> ImportFileError:
     )
 
 
-def watch_state(viewings: list[date | None]) -> dict:
-    """The watched flag, count and latest date that these viewings make."""
+# In the movie table's order, as SQLAlchemy compiles an INSERT's columns.
+WATCH_COLUMNS = ("watched", "last_watched_on", "viewing_count")
+
+
+def watch_state(viewings: list[date | None]) -> tuple[bool, date | None, int]:
+    """The watched flag, latest date and count (WATCH_COLUMNS) these viewings make."""
+    if not viewings:
+        return UNWATCHED
     dated = [watched_on for watched_on in viewings if watched_on is not None]
-    return {
-        "watched": bool(viewings),
-        "viewing_count": len(viewings),
-        "last_watched_on": max(dated, default=None),
-    }
+    return True, max(dated) if dated else None, len(viewings)
 
 
-UNWATCHED = MappingProxyType(watch_state([]))
+UNWATCHED = (False, None, 0)
 
-
+# A new movie's row, every column given: COPY applies no Python-side default, and
+# no default (title_key's among them) then runs a row. The id is taken beforehand
+# (bulk.new_ids), so the viewings need no query to find their movies.
 NEW_MOVIE_COLUMNS = (
+    "id",
     "user_id",
     "title",
     "title_key",
     "year",
+    "added_at",
     "rating_halves",
     "note",
-    "added_at",
-    "watched",
-    "viewing_count",
-    "last_watched_on",
+    *WATCH_COLUMNS,
 )
-# COPY applies no Python-side column default: every column is given.
 VIEWING_COLUMNS = ("movie_id", "watched_on", "created_at")
+# Updates name their columns in the table's order, as an UPDATE compiles them.
+MOVIE_COLUMN_ORDER = {
+    column.key: position for position, column in enumerate(Movie.__table__.columns)
+}
 
 
-def on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def copy_rows(table: sa.Table, columns: tuple[str, ...], rows: Iterable[dict]) -> None:
-    """PostgreSQL's COPY, in the session's transaction: one statement for any number
-    of rows, so the list_version trigger (once a statement) fires once, and no SQL is
-    built or parsed a row."""
-    preparer = db.session.get_bind().dialect.identifier_preparer
-    names = ", ".join(preparer.quote(column) for column in columns)
-    statement = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
-    driver_connection = db.session.connection().connection.driver_connection
-    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[column] for column in columns])
-
-
-def bulk_insert(
-    table: sa.Table, columns: tuple[str, ...], rows: Iterable[dict]
-) -> None:
-    """Many rows in bulk; every row holds every one of `columns`.
-
-    PostgreSQL takes them with COPY; SQLite with executemany in batches and no
-    RETURNING: SQLite then sends one INSERT a row, which is far slower than reading
-    new ids back with one query (existing_movies).
-    """
-    if on_postgresql():
-        copy_rows(table, columns, rows)
-    else:
-        statement = sa.insert(table)
-        write_in_batches(lambda batch: db.session.execute(statement, batch), rows)
-
-
-def insert_movies(rows: Iterable[dict]) -> None:
+def insert_movies(rows: Iterable[tuple]) -> None:
+    """Rows of NEW_MOVIE_COLUMNS."""
     bulk_insert(Movie.__table__, NEW_MOVIE_COLUMNS, rows)
 
 
-def insert_viewings(rows: Iterable[dict]) -> None:
-    """The caller sets the viewings' movies' state with watch_state."""
+def insert_viewings(rows: Iterable[tuple]) -> None:
+    """Rows of VIEWING_COLUMNS; the caller sets their movies' WATCH_COLUMNS."""
     bulk_insert(Viewing.__table__, VIEWING_COLUMNS, rows)
 
 
-def update_movies(rows: list[dict]) -> None:
-    """Bulk update by primary key; every row holds the same columns."""
-    if rows:
-        db.session.execute(sa.update(Movie), rows)
+def update_movies(columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Set `columns` (in the table's order) of many movies: each row is a movie's
+    id, then their values."""
+    update_by_id(Movie.__table__, columns, rows)
 
 
 def existing_movies(user_id: int) -> dict[Key, Any]:
-    """The user's movies by (title key, year), in one query, as plain rows.
-
-    Also how new movies' ids are read back after insert_movies.
-    """
+    """The user's movies by (title key, year), in one query, as plain rows."""
     rows = db.session.execute(
         sa.select(
             Movie.id,
@@ -182,21 +155,24 @@ def existing_movies(user_id: int) -> dict[Key, Any]:
     return {(row.title_key, row.year): row for row in rows}
 
 
-def new_movie_row(user_id: int, key: Key, record: Record, now: datetime) -> dict:
-    """Every column of a new movie; `title_key` given, so no default runs a row."""
+def new_movie_row(
+    movie_id: int, user_id: int, key: Key, record: Record, now: datetime
+) -> tuple:
+    """A new movie's NEW_MOVIE_COLUMNS."""
     added_at = (
         now if record.added_on is None else datetime.combine(record.added_on, time())
     )
-    return {
-        "user_id": user_id,
-        "title": record.title,
-        "title_key": key[0],
-        "year": record.year,
-        "rating_halves": record.rating_halves,
-        "note": record.note,
-        "added_at": added_at,
-        **(watch_state(record.viewings) if record.viewings else UNWATCHED),
-    }
+    return (
+        movie_id,
+        user_id,
+        record.title,
+        key[0],
+        record.year,
+        added_at,
+        record.rating_halves,
+        record.note,
+        *watch_state(record.viewings),
+    )
 
 
 def filled_row(existing: Any, record: Record) -> dict | None:
@@ -205,43 +181,25 @@ def filled_row(existing: Any, record: Record) -> dict | None:
     if existing.rating_halves is None and record.rating_halves is not None:
         gains["rating_halves"] = record.rating_halves
     if existing.viewing_count == 0 and record.viewings:
-        gains.update(watch_state(record.viewings))
+        gains.update(zip(WATCH_COLUMNS, watch_state(record.viewings), strict=True))
     if not existing.has_note and record.note:
         gains["note"] = record.note
     return gains or None
-
-
-def viewing_rows(
-    movie_id: int, viewings: list[date | None], now: datetime
-) -> list[dict]:
-    return [
-        {"movie_id": movie_id, "watched_on": day, "created_at": now} for day in viewings
-    ]
-
-
-def write_in_batches(write: Callable[[list[dict]], Any], rows: Iterable[dict]) -> None:
-    """Hand rows to a bulk write BATCH_ROWS at a time (never an empty batch)."""
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH_ROWS:
-            write(batch)
-            batch = []
-    if batch:
-        write(batch)
 
 
 def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
     """Add the new movies and fill the existing ones, all in the current transaction.
 
     Only writes are left to do here: the file was read and grouped before, so the
-    transaction (on SQLite, the write lock) lasts as long as the writing.
+    transaction (on SQLite, the write lock) lasts as long as the writing, in
+    statements that do not grow with the rows (see bulk.py).
     """
     result = ImportResult.of_file(parsed)
     existing = existing_movies(user_id)
     now = utcnow()
     new: list[tuple[Key, Record]] = []
-    updates: dict[str, list[dict]] = {}
+    # Updates are grouped by the columns they set: one statement a group.
+    updates: dict[tuple[str, ...], list[tuple]] = {}
     watched: list[tuple[int, list[date | None]]] = []
     for key, record in parsed.movies.items():
         movie = existing.get(key)
@@ -253,23 +211,30 @@ def import_records(user_id: int, parsed: ParsedFile) -> ImportResult:
         if gains is None:
             continue
         result.updated += 1
-        # Bulk updates go in batches of rows that set the same columns.
-        updates.setdefault(",".join(sorted(gains)), []).append(
-            {"id": movie.id, **gains}
+        columns = tuple(sorted(gains, key=MOVIE_COLUMN_ORDER.__getitem__))
+        updates.setdefault(columns, []).append(
+            (movie.id, *(gains[column] for column in columns))
         )
         if "watched" in gains:
             watched.append((movie.id, record.viewings))
     del existing
-    insert_movies(new_movie_row(user_id, key, record, now) for key, record in new)
     result.added = len(new)
-    for rows in updates.values():
-        write_in_batches(update_movies, rows)
-    if any(record.viewings for _, record in new):
-        ids = {key: row.id for key, row in existing_movies(user_id).items()}
-        watched += (
-            (ids[key], record.viewings) for key, record in new if record.viewings
+    with sqlite_import_cache():
+        ids = new_ids(Movie.__table__, len(new))
+        insert_movies(
+            new_movie_row(movie_id, user_id, key, record, now)
+            for movie_id, (key, record) in zip(ids, new, strict=True)
         )
-    insert_viewings(
-        row for movie_id, days in watched for row in viewing_rows(movie_id, days, now)
-    )
+        for columns, rows in updates.items():
+            update_movies(columns, rows)
+        watched += (
+            (movie_id, record.viewings)
+            for movie_id, (_, record) in zip(ids, new, strict=True)
+            if record.viewings
+        )
+        insert_viewings(
+            (movie_id, watched_on, now)
+            for movie_id, viewings in watched
+            for watched_on in viewings
+        )
     return result

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flicklist.rules import (
     CONTROL_CHARACTERS,
@@ -46,6 +46,10 @@ FILM_TYPES = frozenset(
     }
 )
 NOTE_CONTROL_CHARACTERS = CONTROL_CHARACTERS - LINE_BREAKS
+NOTE_DELETIONS = dict.fromkeys(map(ord, NOTE_CONTROL_CHARACTERS))
+# Distinct cell texts a column keeps cleaned (Columns.value): room for every day
+# since 1870 (57,000), a few MiB at most, however the file varies its cells.
+CLEANED_KEPT = 60_000
 
 
 class ImportFileError(ValueError):
@@ -161,19 +165,59 @@ def column_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class Row:
-    """A data row whose cells are found by column name, ignoring case."""
+Cells = list[str]
 
-    def __init__(self, columns: dict[str, int], cells: list[str]):
-        self.columns = columns
-        self.cells = cells
 
-    def get(self, *names: str) -> str:
-        for name in names:
-            index = self.columns.get(column_key(name))
-            if index is not None and index < len(self.cells):
-                return self.cells[index].strip()
-        return ""
+class Columns:
+    """A file's header: where each column is, found by name ignoring case, and the
+    readers of a row's cells that each kind of file builds from it once."""
+
+    def __init__(self, header: Cells):
+        self.positions: dict[str, int] = {}
+        for index, name in enumerate(header):
+            self.positions.setdefault(column_key(name), index)
+
+    def text(self, *names: str) -> Callable[[Cells], str]:
+        """A reader of a row's cell in the first of these columns, trimmed: "" when
+        the file has none of them or the row stops short."""
+        keys = [column_key(name) for name in names]
+        indexes = [self.positions[key] for key in keys if key in self.positions]
+        if len(indexes) == 1:
+            index = indexes[0]
+
+            def read_one(cells: Cells) -> str:
+                return cells[index].strip() if index < len(cells) else ""
+
+            return read_one
+
+        def read(cells: Cells) -> str:
+            for index in indexes:
+                if index < len(cells):
+                    return cells[index].strip()
+            return ""
+
+        return read
+
+    def value(self, clean: Callable[[str], Any], *names: str) -> Callable[[Cells], Any]:
+        """A reader of clean(text), run once per distinct text in the file (up to
+        CLEANED_KEPT of them): a file repeats its years, dates and ratings, and
+        checking a date asks the clock. Only for a `clean` whose answer depends on
+        the text alone and is immutable (a RowError it raises is raised again for
+        each row)."""
+        read = self.text(*names)
+        done: dict[str, Any] = {}
+
+        def value(cells: Cells) -> Any:
+            raw = read(cells)
+            try:
+                return done[raw]
+            except KeyError:
+                cleaned = clean(raw)
+                if len(done) < CLEANED_KEPT:
+                    done[raw] = cleaned
+                return cleaned
+
+        return value
 
 
 def clean_title(raw: str) -> str:
@@ -243,79 +287,111 @@ def clean_viewing_date(raw: str) -> date | None:
 
 
 def clean_note(raw: str) -> str:
-    note = "".join(char for char in raw if char not in NOTE_CONTROL_CHARACTERS)
-    return note.strip()[:NOTE_MAX]
+    return raw.translate(NOTE_DELETIONS).strip()[:NOTE_MAX]
 
 
-def require_film(row: Row) -> None:
-    kind = "".join(char for char in row.get("Title Type").casefold() if char.isalnum())
-    if kind and kind not in FILM_TYPES:
-        raise NotAFilm
+def is_film(title_type: str) -> bool:
+    kind = "".join(char for char in title_type.casefold() if char.isalnum())
+    return not kind or kind in FILM_TYPES
 
 
-def record_from_flicklist(row: Row) -> Record:
-    watched = row.get("Watched").casefold()
-    if watched not in ("yes", "no", ""):
-        raise RowError(f"Watched is neither yes nor no ({watched[:QUOTED_MAX]})")
-    return Record(
-        line=0,
-        title=clean_title(unescape_formula(row.get("Title"))),
-        year=clean_year(row.get("Year")),
-        viewings=[clean_viewing_date(row.get("WatchedDate"))]
-        if watched == "yes"
-        else [],
-        rating_halves=clean_rating(row.get("Rating")),
-        added_on=parse_date(row.get("Added")),
-    )
+RowParser = Callable[[Cells], Record]
 
 
-def letterboxd_record(row: Row, viewings: list[date | None]) -> Record:
-    return Record(
-        line=0,
-        title=clean_title(row.get("Name")),
-        year=clean_year(row.get("Year")),
-        viewings=viewings,
-        rating_halves=clean_rating(row.get("Rating")),
-        note=clean_note(row.get("Review")),
-        added_on=parse_date(row.get("Date")),
-    )
+def flicklist_parser(columns: Columns) -> RowParser:
+    watched = columns.text("Watched")
+    title = columns.text("Title")
+    year = columns.value(clean_year, "Year")
+    watched_on = columns.value(clean_viewing_date, "WatchedDate")
+    rating = columns.value(clean_rating, "Rating")
+    added = columns.value(parse_date, "Added")
+
+    def parse(cells: Cells) -> Record:
+        seen = watched(cells).casefold()
+        if seen not in ("yes", "no", ""):
+            raise RowError(f"Watched is neither yes nor no ({seen[:QUOTED_MAX]})")
+        return Record(
+            line=0,
+            title=clean_title(unescape_formula(title(cells))),
+            year=year(cells),
+            viewings=[watched_on(cells)] if seen == "yes" else [],
+            rating_halves=rating(cells),
+            added_on=added(cells),
+        )
+
+    return parse
 
 
-def record_from_letterboxd_watchlist(row: Row) -> Record:
-    return letterboxd_record(row, [])
+def letterboxd_parser(
+    columns: Columns, viewings: Callable[[Cells], list[date | None]]
+) -> RowParser:
+    title = columns.text("Name")
+    year = columns.value(clean_year, "Year")
+    rating = columns.value(clean_rating, "Rating")
+    review = columns.text("Review")
+    added = columns.value(parse_date, "Date")
+
+    def parse(cells: Cells) -> Record:
+        # The viewing first: a row's bad date is the fault it is rejected for.
+        seen = viewings(cells)
+        return Record(
+            line=0,
+            title=clean_title(title(cells)),
+            year=year(cells),
+            viewings=seen,
+            rating_halves=rating(cells),
+            note=clean_note(review(cells)),
+            added_on=added(cells),
+        )
+
+    return parse
 
 
-def record_from_letterboxd_watched(row: Row) -> Record:
-    return letterboxd_record(row, [None])
+def letterboxd_watchlist_parser(columns: Columns) -> RowParser:
+    return letterboxd_parser(columns, lambda _cells: [])
 
 
-def record_from_letterboxd_diary(row: Row) -> Record:
-    return letterboxd_record(row, [clean_viewing_date(row.get("Watched Date"))])
+def letterboxd_watched_parser(columns: Columns) -> RowParser:
+    return letterboxd_parser(columns, lambda _cells: [None])
 
 
-def imdb_record(row: Row, rated: bool) -> Record:
-    require_film(row)
-    rating = clean_imdb_rating(row.get("Your Rating", "You rated"))
-    watched = rated or rating is not None
-    return Record(
-        line=0,
-        title=clean_title(row.get("Title")),
-        year=clean_year(row.get("Year")),
-        viewings=[clean_viewing_date(row.get("Date Rated"))] if watched else [],
-        rating_halves=rating,
-        added_on=parse_date(row.get("Created", "Date Rated")),
-    )
+def letterboxd_diary_parser(columns: Columns) -> RowParser:
+    watched_on = columns.value(clean_viewing_date, "Watched Date")
+    return letterboxd_parser(columns, lambda cells: [watched_on(cells)])
 
 
-def record_from_imdb_ratings(row: Row) -> Record:
-    return imdb_record(row, rated=True)
+def imdb_parser(columns: Columns, rated: bool) -> RowParser:
+    film = columns.value(is_film, "Title Type")
+    rating = columns.value(clean_imdb_rating, "Your Rating", "You rated")
+    title = columns.text("Title")
+    year = columns.value(clean_year, "Year")
+    rated_on = columns.value(clean_viewing_date, "Date Rated")
+    added = columns.value(parse_date, "Created", "Date Rated")
+
+    def parse(cells: Cells) -> Record:
+        if not film(cells):
+            raise NotAFilm
+        halves = rating(cells)
+        watched = rated or halves is not None
+        return Record(
+            line=0,
+            title=clean_title(title(cells)),
+            year=year(cells),
+            viewings=[rated_on(cells)] if watched else [],
+            rating_halves=halves,
+            added_on=added(cells),
+        )
+
+    return parse
 
 
-def record_from_imdb_list(row: Row) -> Record:
-    return imdb_record(row, rated=False)
+def imdb_ratings_parser(columns: Columns) -> RowParser:
+    return imdb_parser(columns, rated=True)
 
 
-RowParser = Callable[[Row], Record]
+def imdb_list_parser(columns: Columns) -> RowParser:
+    return imdb_parser(columns, rated=False)
+
 
 KIND_NAMES = {
     "flicklist": "a FlickList export",
@@ -327,14 +403,15 @@ KIND_NAMES = {
     "imdb-list": "an IMDb list",
 }
 
-PARSERS: dict[str, RowParser] = {
-    "flicklist": record_from_flicklist,
-    "letterboxd-watchlist": record_from_letterboxd_watchlist,
-    "letterboxd-watched": record_from_letterboxd_watched,
-    "letterboxd-ratings": record_from_letterboxd_watched,
-    "letterboxd-diary": record_from_letterboxd_diary,
-    "imdb-ratings": record_from_imdb_ratings,
-    "imdb-list": record_from_imdb_list,
+# Each kind's parser is built once a file, from its header.
+PARSERS: dict[str, Callable[[Columns], RowParser]] = {
+    "flicklist": flicklist_parser,
+    "letterboxd-watchlist": letterboxd_watchlist_parser,
+    "letterboxd-watched": letterboxd_watched_parser,
+    "letterboxd-ratings": letterboxd_watched_parser,
+    "letterboxd-diary": letterboxd_diary_parser,
+    "imdb-ratings": imdb_ratings_parser,
+    "imdb-list": imdb_list_parser,
 }
 
 
@@ -414,13 +491,11 @@ def parse_lines(lines: Lines, filename: str, max_rows: int | None) -> ParsedFile
             "is not a kind of file FlickList knows (a FlickList export, a Letterboxd "
             "or an IMDb CSV export)"
         )
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        columns.setdefault(column_key(name), index)
-    parser = PARSERS[kind]
+    parser = PARSERS[kind](Columns(header))
     parsed = ParsedFile(kind=kind)
     for line, cells in rows:
-        if not any(cell.strip() for cell in cells):
+        # A row of blank cells is no row (faster than asking each cell).
+        if not "".join(cells).strip():
             continue
         parsed.rows += 1
         if max_rows is not None and parsed.rows > max_rows:
@@ -428,7 +503,7 @@ def parse_lines(lines: Lines, filename: str, max_rows: int | None) -> ParsedFile
                 f"has more than {max_rows:,} rows, the most one import takes"
             )
         try:
-            record = parser(Row(columns, cells))
+            record = parser(cells)
         except NotAFilm:
             parsed.not_films += 1
             continue
