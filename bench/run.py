@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.client import USER_AGENT, Client
+from bench.imports import IMPORT_ACCOUNTS, measure_imports, measure_write_lock
 from bench.scenarios import MISS, Scenario, build_scenarios
 from bench.seed import PASSWORD
 from bench.stack import (
@@ -38,10 +39,8 @@ from flicklist.extensions import db
 from tests.helpers import counting_queries
 from tests.servers import ROOT, rss_mib, worker_pids
 
-try:  # the import cases (bench/imports.py)
-    from bench.imports import IMPORT_ACCOUNTS, measure_imports
-except ImportError:  # pragma: no cover
-    IMPORT_ACCOUNTS, measure_imports = (), None
+# Imports (each over HTTP, and the write transaction in-process) must finish in this.
+IMPORT_SECONDS_MAX = 2.0
 
 FULL = Accounts(sizes=(50, 5_000, 50_000), many=1_000, extra=IMPORT_ACCOUNTS)
 QUICK = Accounts(sizes=(50, 500, 5_000), many=100, extra=IMPORT_ACCOUNTS)
@@ -199,6 +198,21 @@ def export(base: str, process, largest: int) -> dict:
     }
 
 
+# The import cases with a target: the Letterboxd files count together.
+TIMED_IMPORTS = ("FlickList rows", "watched.csv + diary.csv", "write transaction")
+
+
+def timed_imports(base: str, database_url: str) -> list[dict]:
+    """The imports over HTTP, then the write transaction of a 100,000-row diary."""
+    rows = [*measure_imports(base), measure_write_lock(database_url)]
+    for row in rows:
+        if any(part in row["scenario"] for part in TIMED_IMPORTS):
+            row["target"] = f"<{IMPORT_SECONDS_MAX:g} s"
+            answered = row.get("status", 303) in (302, 303)
+            row["met"] = answered and row["seconds"] < IMPORT_SECONDS_MAX
+    return rows
+
+
 def bench_database(backend: str, database_url: str, accounts: Accounts, args) -> list:
     reset_database(database_url)
     everyone = Accounts(
@@ -219,8 +233,7 @@ def bench_database(backend: str, database_url: str, accounts: Accounts, args) ->
             scenario.queries = count_queries(database_url, scenario)
             rows.append(load(servers, bare, scenario, backend, args))
         if not args.only:
-            if measure_imports is not None:
-                rows += measure_imports(cached.url)
+            rows += timed_imports(cached.url, database_url)
             rows.append(export(cached.url, cached.process, accounts.sizes[-1]))
     for row in rows:
         row["database"] = backend
@@ -305,8 +318,9 @@ def format_table(results: list[dict], backends: list[str]) -> str:
                     f" {row.get('target', '') + mark:>16}"
                 )
             else:
-                seconds = f"{row['seconds']:.2f} s ({row['status']})"
-                extra = f"{row.get('target', '')}{' ok' if row.get('met') else ''}"
+                seconds = f"{row['seconds']:.2f} s ({row.get('status', 'in-process')})"
+                mark = {True: " ok", False: " NO", None: ""}[row.get("met")]
+                extra = f"{row.get('target', '')}{mark}"
                 line += f" | {seconds:>16} {'':>7} {'':>3} {extra:>16}"
         lines.append(line)
     return "\n".join(lines)
