@@ -44,7 +44,6 @@ IMPORT_SECONDS_MAX = 2.0
 
 FULL = Accounts(sizes=(50, 5_000, 50_000), many=1_000, extra=IMPORT_ACCOUNTS)
 QUICK = Accounts(sizes=(50, 500, 5_000), many=100, extra=IMPORT_ACCOUNTS)
-EXPORTER = "exporter@bench.example"
 
 
 def parse_args() -> argparse.Namespace:
@@ -184,7 +183,7 @@ def load(servers: dict, bare, scenario: Scenario, backend: str, args) -> dict:
 def export(base: str, process, largest: int) -> dict:
     """One large export: its time and the worker's memory growth."""
     exporter = Client(base)
-    exporter.login(EXPORTER, PASSWORD)
+    exporter.login(Accounts.sized(largest), PASSWORD)
     with PeakMemory(process) as memory:
         started = time.perf_counter()
         status, body = exporter.request("GET", "/export.csv")
@@ -215,10 +214,7 @@ def timed_imports(base: str, database_url: str) -> list[dict]:
 
 def bench_database(backend: str, database_url: str, accounts: Accounts, args) -> list:
     reset_database(database_url)
-    everyone = Accounts(
-        accounts.sizes, accounts.many, accounts.many_movies, (*accounts.extra, EXPORTER)
-    )
-    ids = seed_database(database_url, everyone)
+    ids = seed_database(database_url, accounts)
     with (
         gunicorn(database_url) as cached,
         gunicorn(database_url, **LIST_CACHE_OFF) as missed,

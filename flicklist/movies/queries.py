@@ -38,7 +38,9 @@ LIST_COLUMNS = (
     Movie.rating_halves,
     Movie.last_watched_on,
     Movie.viewing_count,
-    Movie.added_at,
+    # The day as the database writes it (ISO 8601 on both), so no row pays for a
+    # datetime it only shows the date of.
+    sa.func.date(Movie.added_at).label("added_on"),
 )
 
 
