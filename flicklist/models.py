@@ -92,22 +92,10 @@ class Movie(db.Model):
             postgresql_where=sa.text("year IS NULL"),
         ),
         sa.Index("ix_movie_user_id_watched_added_at", "user_id", "watched", "added_at"),
-        sa.Index(
-            "ix_movie_user_id_watched_last_watched_on",
-            "user_id",
-            "watched",
-            "last_watched_on",
-        ),
         # One index per sort the list pages offer, so a page reads only its rows.
+        # The sorts that put missing values last have theirs after the class.
         sa.Index(
             "ix_movie_user_id_watched_title_key", "user_id", "watched", "title_key"
-        ),
-        sa.Index("ix_movie_user_id_watched_year", "user_id", "watched", "year"),
-        sa.Index(
-            "ix_movie_user_id_watched_rating_halves",
-            "user_id",
-            "watched",
-            "rating_halves",
         ),
         sa.CheckConstraint("rating_halves BETWEEN 1 AND 10", name="rating_range"),
     )
@@ -173,5 +161,24 @@ class ShareLink(db.Model):
 
     user: Mapped[User] = relationship(back_populates="share_link")
 
+
+# Newest first with the movies that have none last ("DESC NULLS LAST"): an index
+# can only serve that order where it is written the same way, and PostgreSQL's
+# NULLS LAST cannot be written in a SQLite index. A value below every real one
+# (coalesce) orders the same on both, in the indexes and in the lists' ORDER BY
+# (movies/queries.py), so each page reads just its rows however long the list.
+YEAR_OR_LAST = sa.func.coalesce(Movie.year, sa.literal_column("0"))
+WATCHED_ON_OR_LAST = sa.func.coalesce(
+    Movie.last_watched_on, sa.literal_column("'0001-01-01'")
+)
+RATING_OR_LAST = sa.func.coalesce(Movie.rating_halves, sa.literal_column("0"))
+sa.Index("ix_movie_list_by_year", Movie.user_id, Movie.watched, YEAR_OR_LAST.desc())
+sa.Index(
+    "ix_movie_list_by_watched_on",
+    Movie.user_id,
+    Movie.watched,
+    WATCHED_ON_OR_LAST.desc(),
+)
+sa.Index("ix_movie_list_by_rating", Movie.user_id, Movie.watched, RATING_OR_LAST.desc())
 
 install_with_create_all(Movie.__table__)

@@ -1,5 +1,6 @@
 """The lists: search, sorts, pages of 50, and a query count that stays put."""
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -7,6 +8,7 @@ import sqlalchemy as sa
 
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
+from flicklist.movies.queries import WATCHED_SORTS, WATCHLIST_SORTS, list_statement
 from tests.helpers import counting_queries, create_movie, csrf_token, listed_titles
 
 
@@ -186,3 +188,44 @@ def test_each_busy_form_costs_a_fixed_number_of_statements(app, logged_in, user_
         assert response.status_code == 303, path
         writes = [s for s in statements if not s.lstrip().upper().startswith("COMMIT")]
         assert len(writes) == expected, (path, writes)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("watched", "sort"),
+    [(False, s) for s in WATCHLIST_SORTS] + [(True, s) for s in WATCHED_SORTS],
+)
+def test_every_sort_reads_its_page_from_an_index(app, watched, sort):
+    """No list sorts all of a user's movies to show fifty: SQLite's plan walks an
+    index in the sort's order (ties may be sorted, never the whole list)."""
+    statement = list_statement(watched, sort, searching=False)
+    with app.app_context(), db.engine.connect() as connection:
+        sql = str(statement.compile(connection))
+        plan = [
+            row[3]
+            for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + sql, (1, 51, 0)
+            )
+        ]
+    assert any("USING INDEX ix_movie_" in step for step in plan), plan
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    ("watched", "sort"),
+    [(False, s) for s in WATCHLIST_SORTS] + [(True, s) for s in WATCHED_SORTS],
+)
+def test_postgresql_never_sorts_a_whole_list_for_one_page(app, user_id, watched, sort):
+    """With real statistics, each sort walks an index in its own order: at most
+    ties are sorted (an Incremental Sort), never all of the user's movies."""
+    seed_movies(app, user_id, 3000, watched=False)
+    seed_movies(app, user_id, 3000, watched=True)
+    statement = list_statement(watched, sort, searching=False)
+    with app.app_context(), db.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE movie")
+        bound = statement.params(owner=user_id, rows=51, skipped=0)
+        sql = bound.compile(connection, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+    assert "Index" in plan, plan
+    assert not re.search(r"(?<!Incremental )Sort  \(", plan), plan

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from flicklist.extensions import db
-from flicklist.models import Movie
+from flicklist.models import RATING_OR_LAST, WATCHED_ON_OR_LAST, YEAR_OR_LAST, Movie
 from flicklist.rules import title_key
 
 # Each list's sorts, its default first, and what the sort menu calls them.
@@ -25,10 +25,10 @@ PAGE_MAX = 1_000_000
 
 ORDERINGS: dict[str, tuple[Any, ...]] = {
     "added": (Movie.added_at.desc(), Movie.id.desc()),
-    "title": (Movie.title_key, Movie.year.desc().nulls_last(), Movie.id),
-    "year": (Movie.year.desc().nulls_last(), Movie.title_key, Movie.id),
-    "watched": (Movie.last_watched_on.desc().nulls_last(), Movie.id.desc()),
-    "rating": (Movie.rating_halves.desc().nulls_last(), Movie.title_key, Movie.id),
+    "title": (Movie.title_key, YEAR_OR_LAST.desc(), Movie.id),
+    "year": (YEAR_OR_LAST.desc(), Movie.title_key, Movie.id),
+    "watched": (WATCHED_ON_OR_LAST.desc(), Movie.id.desc()),
+    "rating": (RATING_OR_LAST.desc(), Movie.title_key, Movie.id),
 }
 
 LIST_COLUMNS = (
