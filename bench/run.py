@@ -323,19 +323,18 @@ def format_table(results: list[dict], backends: list[str]) -> str:
 
 
 def markdown_table(results: list[dict], backends: list[str]) -> str:
-    """The table for the README: ratio to bare Flask, p99 and SQL per database."""
+    """The table for the README: ratio to bare Flask, p99 and SQL per database,
+    then each target and where it is met."""
     by_scenario: dict[str, dict[str, dict]] = {}
     for row in results:
         by_scenario.setdefault(row["scenario"], {})[row["database"]] = row
-    header = "| scenario | " + " | ".join(
-        f"{backend} req/s | x bare | p99 ms | SQL" for backend in backends
-    )
+    columns = " | ".join(f"{b} req/s | x bare | p99 ms | SQL" for b in backends)
     lines = [
-        header + " | target |",
-        "| --- |" + " ---: | ---: | ---: | ---: |" * len(backends) + " --- |",
+        f"| scenario | {columns} | target | met |",
+        "| --- |" + " ---: | ---: | ---: | ---: |" * len(backends) + " --- | --- |",
     ]
     for name, rows in by_scenario.items():
-        cells, targets = [], []
+        cells, targets, met = [], {}, []
         for backend in backends:
             row = rows.get(backend, {})
             if "ratio_to_bare_flask" in row:
@@ -346,16 +345,18 @@ def markdown_table(results: list[dict], backends: list[str]) -> str:
                     f"{row['p99_ms']:.1f}",
                     "-" if queries is None else str(queries),
                 ]
-                if "target" in row:
-                    mark = "met" if row["met"] else "not met"
-                    targets.append(f"{backend}: {row['target']} {mark}")
             elif row:
                 cells += [f"{row['seconds']:.2f} s", "", "", ""]
-                if "target" in row:
-                    targets.append(f"{backend}: {row['target']}")
             else:
                 cells += ["", "", "", ""]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {'; '.join(targets)} |")
+            if "target" in row:
+                targets.setdefault(row["target"], []).append(backend)
+                met.append(f"{backend} {'yes' if row['met'] else 'no'}")
+        if len(targets) > 1:
+            target = "; ".join(f"{t} ({', '.join(b)})" for t, b in targets.items())
+        else:
+            target = next(iter(targets), "")
+        lines.append(f"| {name} | {' | '.join(cells)} | {target} | {', '.join(met)} |")
     return "\n".join(lines) + "\n"
 
 
