@@ -334,6 +334,25 @@ def counting_queries(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def recorded_begins(app: Flask) -> Iterator[list[str]]:
+    """The BEGIN statements sent inside the block: how SQLite's transactions start
+    (BEGIN, or BEGIN IMMEDIATE for a writer; flicklist/database.py)."""
+    begins: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield begins
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
 # What every answer carries
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 from flicklist.db_session import read_in_one_transaction
 from flicklist.extensions import db
-from tests.helpers import AuthActions, csrf_token, make_app
+from tests.helpers import AuthActions, csrf_token, make_app, recorded_begins
 
 postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -85,18 +85,7 @@ def test_sqlite_begins_a_post_as_a_writer_after_the_session_lookup(logged_in, ap
     """The lookup reads in a plain BEGIN; the write waits for the lock with BEGIN
     IMMEDIATE, so it holds the lock only while it writes."""
     token = csrf_token(logged_in, "/")
-    begins: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if statement.startswith("BEGIN"):
-            begins.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_begins(app) as begins:
         response = logged_in.post("/movies", data={"csrf_token": token, "title": "Up"})
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 303
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]

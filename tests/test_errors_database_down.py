@@ -18,6 +18,7 @@ from tests.helpers import (
     csrf_token,
     make_app,
     make_production_app,
+    recorded_begins,
 )
 from tests.servers import (
     PORTS,
@@ -78,20 +79,12 @@ def test_a_logged_in_user_gets_the_500_page_when_sqlite_is_locked(
     client = app.test_client()
     assert AuthActions(client).login().status_code == 303
     token = csrf_token(client, "/")
-    begins: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if statement.startswith("BEGIN"):
-            begins.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
     holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)
     try:
         holder.isolation_level = None
         holder.execute("BEGIN IMMEDIATE")
-        response = client.post("/movies", data={"csrf_token": token, "title": "Up"})
+        with recorded_begins(app) as begins:
+            response = client.post("/movies", data={"csrf_token": token, "title": "Up"})
     finally:
         holder.rollback()
         holder.close()
