@@ -8,7 +8,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
@@ -312,45 +312,46 @@ def row_values(record) -> tuple:
 
 
 @contextmanager
-def counting_queries(app: Flask) -> Iterator[list[str]]:
+def recorded_statements(app: Flask, keep: Callable) -> Iterator[list]:
+    """What `keep(statement, parameters, executemany)` returns for each statement
+    sent to the database inside the block, where it returns something."""
+    found: list = []
+
+    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        kept = keep(statement, parameters, executemany)
+        if kept is not None:
+            found.append(kept)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield found
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def counting_queries(app: Flask):
     """Every SQL statement sent to the database inside the block.
 
     Transaction control (BEGIN) is not a query: SQLite's is sent as a statement
     (flicklist/database.py), PostgreSQL's is not, so counting it would make the
     two backends disagree.
     """
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    return recorded_statements(
+        app,
+        lambda statement, *_: (
+            None if statement.lstrip().upper().startswith("BEGIN") else statement
+        ),
+    )
 
 
-@contextmanager
-def recorded_begins(app: Flask) -> Iterator[list[str]]:
+def recorded_begins(app: Flask):
     """The BEGIN statements sent inside the block: how SQLite's transactions start
     (BEGIN, or BEGIN IMMEDIATE for a writer; flicklist/database.py)."""
-    begins: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if statement.startswith("BEGIN"):
-            begins.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield begins
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    return recorded_statements(
+        app, lambda statement, *_: statement if statement.startswith("BEGIN") else None
+    )
 
 
 # What every answer carries

@@ -24,6 +24,7 @@ from tests.helpers import (
     csrf_token,
     import_counts,
     listed_titles,
+    recorded_statements,
     stored_movies,
     upload,
 )
@@ -85,22 +86,14 @@ def copies(monkeypatch):
     yield tables
 
 
-@contextmanager
 def executemany_rows(app):
     """(statement, rows) of each executemany: one statement, run once a row."""
-    runs: list[tuple[str, int]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
-        if executemany:
-            runs.append((statement, len(parameters)))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield runs
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    return recorded_statements(
+        app,
+        lambda statement, parameters, many: (
+            (statement, len(parameters)) if many else None
+        ),
+    )
 
 
 def post_import(client, content: bytes, filename: str):
