@@ -1,4 +1,5 @@
-"""Database models: users, their sessions, movies, viewings and share links."""
+"""Database models: users, their sessions, movies, viewings, tags, share links and
+the reports of imports."""
 
 from __future__ import annotations
 
@@ -10,11 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flicklist.extensions import db
 from flicklist.list_version import install_with_create_all
-from flicklist.rules import EMAIL_MAX, TITLE_MAX, title_key
+from flicklist.rules import (
+    EMAIL_MAX,
+    IMDB_ID_MAX,
+    LETTERBOXD_URI_MAX,
+    TAG_MAX,
+    TITLE_MAX,
+    title_key,
+)
 from flicklist.timeutil import utcnow
 
 USER_AGENT_MAX = 200
 IP_ADDRESS_MAX = 45  # the longest IPv6 address in text
+FILENAME_MAX = 255
+KIND_MAX = 40
+OUTCOME_MAX = 10
+REASON_MAX = 300
 
 
 def title_key_of_row(context: DefaultExecutionContext) -> str:
@@ -80,17 +92,6 @@ class UserSession(db.Model):
 
 class Movie(db.Model):
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "title_key", "year"),
-        # NULL years are distinct in a unique constraint, so titles without a
-        # year need a partial index of their own (SQLite and PostgreSQL alike).
-        sa.Index(
-            "uq_movie_user_id_title_key_no_year",
-            "user_id",
-            "title_key",
-            unique=True,
-            sqlite_where=sa.text("year IS NULL"),
-            postgresql_where=sa.text("year IS NULL"),
-        ),
         sa.Index("ix_movie_user_id_watched_added_at", "user_id", "watched", "added_at"),
         # One index per sort the list pages offer, so a page reads only its rows.
         # The sorts that put missing values last have theirs after the class.
@@ -117,8 +118,17 @@ class Movie(db.Model):
     watched: Mapped[bool] = mapped_column(default=False)
     last_watched_on: Mapped[date | None]
     viewing_count: Mapped[int] = mapped_column(default=0)
+    # The ids other services give the film (rules.py says their forms). A film
+    # with one is told apart by it from others of the same title and year.
+    imdb_id: Mapped[str | None] = mapped_column(sa.String(IMDB_ID_MAX))
+    tmdb_id: Mapped[int | None]
+    letterboxd_uri: Mapped[str | None] = mapped_column(sa.String(LETTERBOXD_URI_MAX))
+    liked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User] = relationship(back_populates="movies")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=lambda: movie_tag, order_by=lambda: Tag.name_key, viewonly=True
+    )
     viewings: Mapped[list[Viewing]] = relationship(
         back_populates="movie",
         cascade="all, delete-orphan",
@@ -145,6 +155,79 @@ class Viewing(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     movie: Mapped[Movie] = relationship(back_populates="viewings")
+
+
+class Tag(db.Model):
+    """A word a user files movies under; one row per user and name, ignoring case."""
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(TAG_MAX))
+    # Case folding can triple a character, as for titles.
+    name_key: Mapped[str] = mapped_column(sa.String(4 * TAG_MAX))
+
+
+movie_tag = sa.Table(
+    "movie_tag",
+    db.metadata,
+    sa.Column(
+        "movie_id",
+        sa.ForeignKey(Movie.id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "tag_id",
+        sa.ForeignKey(Tag.id, ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class ImportRecord(db.Model):
+    """One import as the user did it: when, which file, what it did."""
+
+    __tablename__ = "import_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey(User.id, ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    filename: Mapped[str] = mapped_column(sa.String(FILENAME_MAX))
+    kind: Mapped[str] = mapped_column(sa.String(KIND_MAX))
+    added: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+
+    rows: Mapped[list[ImportReportRow]] = relationship(
+        back_populates="import_record",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ImportReportRow.id",
+    )
+
+
+class ImportReportRow(db.Model):
+    """A row an import skipped or rejected, or a note on one it took (an unknown
+    IMDb title type imported as a film): file, line and why."""
+
+    __tablename__ = "import_report_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        sa.ForeignKey(ImportRecord.id, ondelete="CASCADE"), index=True
+    )
+    file: Mapped[str] = mapped_column(sa.String(FILENAME_MAX))
+    line: Mapped[int | None]
+    # "skipped", "rejected" or "noted"
+    outcome: Mapped[str] = mapped_column(sa.String(OUTCOME_MAX))
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX))
+
+    import_record: Mapped[ImportRecord] = relationship(back_populates="rows")
 
 
 class ShareLink(db.Model):
@@ -184,5 +267,31 @@ sa.Index(
     WATCHED_ON_OR_LAST.desc(),
 )
 sa.Index("ix_movie_list_by_rating", Movie.user_id, Movie.watched, RATING_OR_LAST.desc())
+
+# A title and year name one movie of a user, unless a source tells films apart by
+# their ids (two films called "Rain", both 2019): the rule holds for movies without
+# ids, and each id names at most one movie of a user. A year left out counts as 0,
+# so two movies without a year and with one title are one too.
+NO_IDS = sa.and_(
+    Movie.imdb_id.is_(None), Movie.tmdb_id.is_(None), Movie.letterboxd_uri.is_(None)
+)
+sa.Index(
+    "uq_movie_title_year_without_ids",
+    Movie.user_id,
+    Movie.title_key,
+    YEAR_OR_LAST,
+    unique=True,
+    sqlite_where=NO_IDS,
+    postgresql_where=NO_IDS,
+)
+for id_column in (Movie.imdb_id, Movie.tmdb_id, Movie.letterboxd_uri):
+    sa.Index(
+        f"uq_movie_user_id_{id_column.key}",
+        Movie.user_id,
+        id_column,
+        unique=True,
+        sqlite_where=id_column.isnot(None),
+        postgresql_where=id_column.isnot(None),
+    )
 
 install_with_create_all(Movie.__table__)

@@ -14,7 +14,15 @@ EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 TITLE_MAX = 200
-NOTE_MAX = 2000
+# Letterboxd reviews run to 9,000 characters and more; a longer note is refused,
+# never cut.
+NOTE_MAX = 20_000
+# Tags: at most this many a movie, each this long at most.
+TAGS_PER_MOVIE_MAX = 20
+TAG_MAX = 50
+# External ids: IMDb's `tt` and up to ten digits; Letterboxd's film address.
+IMDB_ID_MAX = 12
+LETTERBOXD_URI_MAX = 200
 # Nobody watches a film a thousand times; one file once gave a movie 291,000
 # viewings, and its page took 23 s. Imports reject the rows past this; so does
 # "mark watched".
@@ -78,3 +86,45 @@ def format_rating(rating_halves: int | None) -> str:
     if rating_halves is None:
         return ""
     return f"{rating_halves / 2:g}"
+
+
+IMDB_ID = re.compile(r"tt[0-9]{7,10}")
+TMDB_ID_MAX = 2**31 - 1
+# Letterboxd names a film by its page or its short link.
+LETTERBOXD_FILM_URI = re.compile(
+    r"https://(?:letterboxd\.com/film/[a-z0-9-]+/?|boxd\.it/[A-Za-z0-9]+)"
+)
+
+
+def imdb_id(text: str | None) -> str | None:
+    """`tt1234567` from an IMDb id or address; None when there is none."""
+    found = IMDB_ID.search(text or "")
+    return found.group() if found else None
+
+
+def tmdb_id(value: object) -> int | None:
+    """A TMDB id (a positive number, given as a number or digits); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit():
+            return None
+    if not isinstance(value, int | str):
+        return None
+    number = int(value)
+    return number if 0 < number <= TMDB_ID_MAX else None
+
+
+def letterboxd_uri(text: str | None) -> str | None:
+    """A Letterboxd film address as given; None for anything else (a diary entry's
+    address names the entry, not the film)."""
+    text = (text or "").strip()
+    if len(text) > LETTERBOXD_URI_MAX or not LETTERBOXD_FILM_URI.fullmatch(text):
+        return None
+    return text
+
+
+def tag_key(name: str) -> str:
+    """The form of a tag used to tell tags apart, ignoring case and spacing."""
+    return " ".join(name.split()).casefold()

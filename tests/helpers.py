@@ -14,6 +14,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -34,6 +35,19 @@ HTTPS = "https://localhost"
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+# For a test with nothing to prove on SQLite: run on PostgreSQL when it is configured.
+postgresql_only = pytest.mark.parametrize(
+    "database_url",
+    [
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
+            ),
+        )
+    ],
+    indirect=True,
+)
 
 
 # Apps

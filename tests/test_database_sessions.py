@@ -11,9 +11,13 @@ from flask import Flask
 
 from flicklist.db_session import read_in_one_transaction
 from flicklist.extensions import db
-from tests.helpers import AuthActions, csrf_token, make_app, recorded_begins
-
-postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+from tests.helpers import (
+    AuthActions,
+    csrf_token,
+    make_app,
+    postgresql_only,
+    recorded_begins,
+)
 
 
 def autocommit_in(app: Flask, method: str, ask_for_transaction: bool = False) -> bool:

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from flicklist.extensions import db
 from flicklist.models import Movie, Viewing
 from flicklist.movies.queries import WATCHED_SORTS, WATCHLIST_SORTS, list_statement
-from tests.helpers import counting_queries, create_movie, csrf_token, listed_titles
+from tests.helpers import (
+    counting_queries,
+    create_movie,
+    csrf_token,
+    listed_titles,
+    postgresql_only,
+)
 
 
 def seed_movies(app, user_id: int, count: int, watched: bool) -> None:
@@ -211,7 +217,7 @@ def test_every_sort_reads_its_page_from_an_index(app, watched, sort):
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@postgresql_only
 @pytest.mark.parametrize(
     ("watched", "sort"),
     [(False, s) for s in WATCHLIST_SORTS] + [(True, s) for s in WATCHED_SORTS],

@@ -116,6 +116,10 @@ NEW_MOVIE_COLUMNS = (
     "rating_halves",
     "note",
     *WATCH_COLUMNS,
+    "imdb_id",
+    "tmdb_id",
+    "letterboxd_uri",
+    "liked",
 )
 VIEWING_COLUMNS = ("movie_id", "watched_on", "created_at")
 # Updates name their columns in the table's order, as an UPDATE compiles them.
@@ -172,6 +176,10 @@ def new_movie_row(
         record.rating_halves,
         record.note,
         *watch_state(record.viewings),
+        None,
+        None,
+        None,
+        False,
     )
 
 
