@@ -50,3 +50,32 @@ class ReportRow:
     line: int | None
     outcome: str
     reason: str
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """One file of an upload (the upload itself, or a member of its archive) read
+    into records: one record per row taken, in the file's order, not yet grouped.
+
+    `additive`: several rows of one film are several viewings (a diary, a watch
+    history); in other files a repeated film is a duplicate.
+    """
+
+    name: str
+    kind: str
+    records: list[Record] = field(default_factory=list)
+    report: list[ReportRow] = field(default_factory=list)
+    rows: int = 0
+    not_films: int = 0
+    additive: bool = False
+
+
+@dataclass(slots=True)
+class Upload:
+    """Everything one upload brings: its files, and what was said of the upload as
+    a whole (members not read, lists not kept)."""
+
+    name: str
+    kind: str
+    files: list[SourceFile] = field(default_factory=list)
+    report: list[ReportRow] = field(default_factory=list)
