@@ -1,18 +1,23 @@
 """Import benchmarks: large files posted to a running server, and the write lock.
 
-`measure_imports(base)` posts a 50,000-row FlickList export into one empty account
-and a Letterboxd export (watched.csv of 10,000 films, then a diary.csv of 10,000
-rows for them) into another, and checks from the flash message that every row was
-imported, so a fast failure never counts as fast. Each time is Client.post_file's,
-which reads the form's CSRF token from `/` first, as a browser has the page.
+`measure_imports(base, server)` posts a 50,000-row FlickList export into one empty
+account, Letterboxd's files (watched.csv of 10,000 films, then a diary.csv of 10,000
+rows for them) into another, and Letterboxd's whole export (.zip: the same two files
+in one upload) into a third, and checks from the flash message that every row was
+imported, so a fast failure never counts as fast. The ZIP's row also gives the
+largest growth of a worker's memory while it was imported. Each time is
+Client.post_file's, which reads the form's CSRF token from `/` first, as a browser
+has the page.
 `measure_write_lock(url)` times, in-process, how long a 100,000-row diary holds
 the database's write transaction (`python -m bench.imports URL...` on migrated
 databases prints it). The files are generated in memory, the same every run.
 """
 
+import io
 import re
 import sys
 import time
+import zipfile
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -20,6 +25,7 @@ from flask import Flask
 
 from bench.client import Client
 from bench.seed import PASSWORD, WORDS
+from bench.stack import PeakMemory
 from config import ProductionConfig
 from flicklist import create_app
 from flicklist.extensions import db
@@ -33,7 +39,11 @@ DIARY_ROWS = 10_000
 # Of the diary's rows, these are second viewings of a film the diary already has.
 DIARY_REWATCHES = 2_000
 WRITE_LOCK_ROWS = 100_000
-IMPORT_ACCOUNTS = ("import-flicklist@bench.example", "import-letterboxd@bench.example")
+IMPORT_ACCOUNTS = (
+    "import-flicklist@bench.example",
+    "import-letterboxd@bench.example",
+    "import-letterboxd-zip@bench.example",
+)
 # Every date in the files is on or before this one, so none is in the future.
 LAST_DAY = date(2025, 12, 31)
 COUNTS = re.compile(
@@ -116,6 +126,17 @@ def letterboxd_diary(rows: int = DIARY_ROWS, rewatches: int = DIARY_REWATCHES) -
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
+def letterboxd_zip() -> bytes:
+    """Letterboxd's whole export: watched.csv and diary.csv as above, with the
+    profile it always holds, deflated as Letterboxd does."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("profile.csv", "Date Joined,Username\r\n2020-01-01,bench\r\n")
+        archive.writestr("watched.csv", letterboxd_watched())
+        archive.writestr("diary.csv", letterboxd_diary())
+    return buffer.getvalue()
+
+
 def flash_counts(client: Client) -> dict[str, int]:
     """The counts in the import's flash, shown on the page the import led to."""
     status, html = client.request("GET", "/")
@@ -144,9 +165,10 @@ def post_import(
     }
 
 
-def measure_imports(base: str) -> list[dict]:
-    """Each import case over HTTP into its own empty account (IMPORT_ACCOUNTS)."""
-    flicklist_account, letterboxd_account = IMPORT_ACCOUNTS
+def measure_imports(base: str, server) -> list[dict]:
+    """Each import case over HTTP into its own empty account (IMPORT_ACCOUNTS);
+    `server` is the gunicorn master whose workers' memory is watched."""
+    flicklist_account, letterboxd_account, zip_account = IMPORT_ACCOUNTS
     client = Client(base)
     client.login(flicklist_account, PASSWORD)
     results = [
@@ -188,7 +210,23 @@ def measure_imports(base: str) -> list[dict]:
         "seconds": round(watched["seconds"] + diary["seconds"], 3),
         "rows": LETTERBOXD_FILMS + DIARY_ROWS,
     }
-    return [*results, watched, diary, both]
+    client = Client(base)
+    client.login(zip_account, PASSWORD)
+    content = letterboxd_zip()
+    with PeakMemory(server) as memory:
+        archive = post_import(
+            client,
+            f"POST /import (Letterboxd export .zip, {LETTERBOXD_FILMS:,} films, "
+            f"{DIARY_ROWS:,}-row diary)",
+            "letterboxd-bench-2025-12-31-00-00-utc.zip",
+            content,
+            LETTERBOXD_FILMS + DIARY_ROWS,
+            added=LETTERBOXD_FILMS,
+            rejected=0,
+        )
+    archive["bytes"] = len(content)
+    archive["worker_memory_growth_mib"] = round(memory.growth_mib, 1)
+    return [*results, watched, diary, both, archive]
 
 
 def write_lock_app(database_url: str) -> Flask:

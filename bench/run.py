@@ -15,7 +15,6 @@ import platform
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -28,8 +27,10 @@ from bench.stack import (
     LIST_CACHE_OFF,
     POSTGRESQL_URL,
     Accounts,
+    PeakMemory,
     bench_app,
     gunicorn,
+    max_worker_rss,
     postgresql_answers,
     reset_database,
     seed_database,
@@ -37,7 +38,7 @@ from bench.stack import (
 from bench.wrk import Request, WrkResult, run_wrk
 from flicklist.extensions import db
 from tests.helpers import counting_queries
-from tests.servers import ROOT, rss_mib, worker_pids
+from tests.servers import ROOT
 
 # Imports (each over HTTP, and the write transaction in-process) must finish in this.
 IMPORT_SECONDS_MAX = 2.0
@@ -63,39 +64,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--only", help="run only the scenarios whose key contains this")
     return parser.parse_args()
-
-
-def max_worker_rss(master) -> float:
-    return max((rss_mib(pid) for pid in worker_pids(master)), default=0.0)
-
-
-class PeakMemory:
-    """Poll the workers' RSS while something runs; report the largest growth."""
-
-    def __init__(self, master):
-        self.pids = worker_pids(master)
-        self.before = {pid: rss_mib(pid) for pid in self.pids}
-        self.peak = dict(self.before)
-        self.running = True
-        self.thread = threading.Thread(target=self.poll, daemon=True)
-
-    def poll(self) -> None:
-        while self.running:
-            for pid in self.pids:
-                self.peak[pid] = max(self.peak[pid], rss_mib(pid))
-            time.sleep(0.01)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.running = False
-        self.thread.join()
-
-    @property
-    def growth_mib(self) -> float:
-        return max(self.peak[pid] - self.before[pid] for pid in self.pids)
 
 
 def count_queries(database_url: str, scenario: Scenario) -> int:
@@ -198,12 +166,17 @@ def export(base: str, process, largest: int) -> dict:
 
 
 # The import cases with a target: the Letterboxd files count together.
-TIMED_IMPORTS = ("FlickList rows", "watched.csv + diary.csv", "write transaction")
+TIMED_IMPORTS = (
+    "FlickList rows",
+    "watched.csv + diary.csv",
+    "export .zip",
+    "write transaction",
+)
 
 
-def timed_imports(base: str, database_url: str) -> list[dict]:
+def timed_imports(base: str, server, database_url: str) -> list[dict]:
     """The imports over HTTP, then the write transaction of a 100,000-row diary."""
-    rows = [*measure_imports(base), measure_write_lock(database_url)]
+    rows = [*measure_imports(base, server), measure_write_lock(database_url)]
     for row in rows:
         if any(part in row["scenario"] for part in TIMED_IMPORTS):
             row["target"] = f"<{IMPORT_SECONDS_MAX:g} s"
@@ -229,7 +202,7 @@ def bench_database(backend: str, database_url: str, accounts: Accounts, args) ->
             scenario.queries = count_queries(database_url, scenario)
             rows.append(load(servers, bare, scenario, backend, args))
         if not args.only:
-            rows += timed_imports(cached.url, database_url)
+            rows += timed_imports(cached.url, cached.process, database_url)
             rows.append(export(cached.url, cached.process, accounts.sizes[-1]))
     for row in rows:
         row["database"] = backend
@@ -286,6 +259,12 @@ def main() -> int:
     return 0 if all(row.get("met", True) for row in results) else 1
 
 
+def memory_growth(row: dict) -> str:
+    """A worker's memory growth, where a row measured it."""
+    growth = row.get("worker_memory_growth_mib")
+    return "" if growth is None else f", +{growth:g} MiB"
+
+
 def format_table(results: list[dict], backends: list[str]) -> str:
     """One row per scenario, the databases side by side."""
     by_scenario: dict[str, dict[str, dict]] = {}
@@ -315,6 +294,7 @@ def format_table(results: list[dict], backends: list[str]) -> str:
                 )
             else:
                 seconds = f"{row['seconds']:.2f} s ({row.get('status', 'in-process')})"
+                seconds += memory_growth(row)
                 mark = {True: " ok", False: " NO", None: ""}[row.get("met")]
                 extra = f"{row.get('target', '')}{mark}"
                 line += f" | {seconds:>16} {'':>7} {'':>3} {extra:>16}"
@@ -346,7 +326,7 @@ def markdown_table(results: list[dict], backends: list[str]) -> str:
                     "-" if queries is None else str(queries),
                 ]
             elif row:
-                cells += [f"{row['seconds']:.2f} s", "", "", ""]
+                cells += [f"{row['seconds']:.2f} s{memory_growth(row)}", "", "", ""]
             else:
                 cells += ["", "", "", ""]
             if "target" in row:

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -18,7 +19,14 @@ from flicklist.auth.passwords import hash_password
 from flicklist.database import normalise_database_url
 from flicklist.extensions import db
 from flicklist.models import User
-from tests.servers import Gunicorn, free_port, release, reset_postgresql
+from tests.servers import (
+    Gunicorn,
+    free_port,
+    release,
+    reset_postgresql,
+    rss_mib,
+    worker_pids,
+)
 
 SECRET = "bench-secret-key-" + "x" * 32
 POSTGRESQL_URL = os.environ.get(
@@ -193,3 +201,36 @@ def session_cookies(database_url: str, user_ids: list[int]) -> list[str]:
     with app.app_context():
         db.engine.dispose()
     return cookies
+
+
+def max_worker_rss(master) -> float:
+    return max((rss_mib(pid) for pid in worker_pids(master)), default=0.0)
+
+
+class PeakMemory:
+    """Poll the workers' RSS while something runs; report the largest growth."""
+
+    def __init__(self, master):
+        self.pids = worker_pids(master)
+        self.before = {pid: rss_mib(pid) for pid in self.pids}
+        self.peak = dict(self.before)
+        self.running = True
+        self.thread = threading.Thread(target=self.poll, daemon=True)
+
+    def poll(self) -> None:
+        while self.running:
+            for pid in self.pids:
+                self.peak[pid] = max(self.peak[pid], rss_mib(pid))
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+
+    @property
+    def growth_mib(self) -> float:
+        return max(self.peak[pid] - self.before[pid] for pid in self.pids)
